@@ -1,0 +1,150 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createLogger, type Logger } from './common/logger';
+import type { GatewayConfig } from './config/schema';
+import { createHttpServer, type HttpServer } from './http/server';
+import { KernelSpecCatalog, standardKernelsDirs } from './kernelspecs/catalog';
+import { Culler } from './kernels/culler';
+import { KernelManager } from './kernels/kernel-manager';
+import { SessionManager } from './kernels/session-manager';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { kernelBaseEnv, LocalProvisioner } from './provisioners/local/local-provisioner';
+import { defaultKernelPortRange, PortAllocator } from './provisioners/local/port-allocator';
+import { openDatabase, type Db } from './store/database';
+import { KernelRecords } from './store/kernel-records';
+import { SessionRecords } from './store/session-records';
+
+export { loadConfig } from './config/load';
+export type { GatewayConfig } from './config/schema';
+
+export const BERTH_VERSION = '0.1.0';
+
+/** Where the repository's shipped kernelspecs live, relative to the compiled or source file. */
+const SHIPPED_KERNELSPECS = resolve(__dirname, '..', '..', 'kernelspecs');
+
+export interface GatewayOverrides {
+  readonly logger?: Logger;
+  /** Environment kernels inherit (default: the gateway's, without BERTH_*). */
+  readonly kernelEnv?: Record<string, string>;
+}
+
+export interface GatewayServices {
+  readonly kernels: KernelManager;
+  readonly sessions: SessionManager;
+  readonly catalog: KernelSpecCatalog;
+  readonly metrics: GatewayMetrics;
+  readonly db: Db;
+  readonly log: Logger;
+}
+
+export interface Gateway {
+  /** Reattaches kernels from a previous run, then listens. Resolves with the bound URL. */
+  start(): Promise<{ url: string; port: number }>;
+  /** Stops listening; shuts kernels down unless `keepKernels` (or config keepKernelsOnStop). */
+  stop(options?: { keepKernels?: boolean }): Promise<void>;
+  readonly services: GatewayServices;
+  readonly http: HttpServer;
+}
+
+/** The composition root: builds every service from the config, with no global state. */
+export function createGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Gateway {
+  const log = overrides.logger ?? createLogger({ level: config.logLevel });
+  const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir);
+  const db = openDatabase(dataDir);
+  const kernelRecords = new KernelRecords(db);
+  const sessionRecords = new SessionRecords(db);
+  const catalog = new KernelSpecCatalog(
+    standardKernelsDirs({ shippedDir: SHIPPED_KERNELSPECS, extraDirs: config.kernelspecDirs }),
+    config.defaultKernelName,
+    log.child({ component: 'kernelspecs' }),
+  );
+  const defaultRange = defaultKernelPortRange();
+  const ports = new PortAllocator('127.0.0.1', {
+    min: config.kernels.portRangeMin ?? defaultRange.min,
+    max: config.kernels.portRangeMax ?? defaultRange.max,
+  });
+  const provisioner = new LocalProvisioner({
+    runtimeDir: join(dataDir, 'runtime'),
+    ip: '127.0.0.1',
+    ports,
+    cwd: process.cwd(),
+    baseEnv: overrides.kernelEnv ?? kernelBaseEnv(process.env),
+  });
+  let sessions: SessionManager | undefined;
+  let kernels: KernelManager | undefined;
+  const metrics = new GatewayMetrics(() => kernels?.countByState() ?? {});
+  kernels = new KernelManager({
+    catalog,
+    provisioner,
+    records: kernelRecords,
+    metrics,
+    log,
+    onRemoved: (kernelId) => sessions?.kernelRemoved(kernelId),
+    options: {
+      startupTimeoutMs: config.kernels.startupTimeoutSeconds * 1000,
+      shutdownGraceMs: config.kernels.shutdownGraceSeconds * 1000,
+      restartLimit: config.kernels.restartLimit,
+      restartWindowMs: config.kernels.restartWindowSeconds * 1000,
+      maxKernels: config.kernels.maxKernels,
+      maxKernelsPerUser: config.kernels.maxKernelsPerUser,
+      buffer: { maxMessages: config.kernels.bufferMaxMessages, maxBytes: config.kernels.bufferMaxBytes },
+    },
+  });
+  sessions = new SessionManager(sessionRecords, kernels);
+  const culler = new Culler(
+    kernels,
+    {
+      idleTimeoutMs: config.kernels.cullIdleTimeoutSeconds * 1000,
+      intervalMs: config.kernels.cullIntervalSeconds * 1000,
+      cullConnected: config.kernels.cullConnected,
+      cullBusy: config.kernels.cullBusy,
+    },
+    log.child({ component: 'culler' }),
+  );
+  const http = createHttpServer({
+    baseUrl: config.baseUrl,
+    token: config.token,
+    allowOrigin: config.allowOrigin,
+    maxMessageBytes: config.maxMessageBytes,
+    kernels,
+    sessions,
+    catalog,
+    metrics,
+    log,
+    version: BERTH_VERSION,
+  });
+  const services: GatewayServices = { kernels, sessions, catalog, metrics, db, log };
+
+  return {
+    services,
+    http,
+    async start() {
+      const { reattached, discarded } = await kernels.reattachAll();
+      if (reattached + discarded > 0) log.info({ reattached, discarded }, 'kernels from the previous run');
+      await new Promise<void>((resolvePromise, reject) => {
+        http.server.once('error', reject);
+        http.server.listen(config.port, config.ip, () => {
+          http.server.off('error', reject);
+          resolvePromise();
+        });
+      });
+      culler.start();
+      const port = (http.server.address() as AddressInfo).port;
+      const host = config.ip.includes(':') ? `[${config.ip}]` : config.ip;
+      const url = `http://${host}:${port}${config.baseUrl}`;
+      log.info({ url, auth: config.token ? 'token' : 'none', dataDir }, 'Berth gateway listening');
+      return { url, port };
+    },
+    async stop(options = {}) {
+      culler.stop();
+      const closed = new Promise<void>((resolvePromise) => http.server.close(() => resolvePromise()));
+      http.server.closeAllConnections();
+      if (options.keepKernels ?? config.kernels.keepKernelsOnStop) kernels.detachAll();
+      else await kernels.shutdownAll();
+      http.upgrade.close();
+      await closed;
+      kernels.persistActivity();
+      db.close();
+    },
+  };
+}

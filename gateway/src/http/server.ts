@@ -1,0 +1,83 @@
+import { createServer, type Server } from 'node:http';
+import express, { type Express } from 'express';
+import { NotFoundError } from '../common/errors';
+import type { Logger } from '../common/logger';
+import type { KernelSpecCatalog } from '../kernelspecs/catalog';
+import type { KernelManager } from '../kernels/kernel-manager';
+import type { SessionManager } from '../kernels/session-manager';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import { TokenAuth } from './middleware/auth';
+import { errorHandler } from './middleware/error-handler';
+import { jsonBody } from './middleware/json-body';
+import { OriginPolicy } from './middleware/origin-policy';
+import { requestLog } from './middleware/request-log';
+import { kernelRoutes } from './routes/kernel-routes';
+import { kernelspecRoutes } from './routes/kernelspec-routes';
+import { sessionRoutes } from './routes/session-routes';
+import { statusRoutes } from './routes/status-routes';
+import { ChannelsUpgrade } from './ws/channels-upgrade';
+
+export interface HttpServerDeps {
+  readonly baseUrl: string;
+  readonly token: string | undefined;
+  readonly allowOrigin: string | undefined;
+  readonly maxMessageBytes: number;
+  readonly kernels: KernelManager;
+  readonly sessions: SessionManager;
+  readonly catalog: KernelSpecCatalog;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+  readonly version: string;
+}
+
+export interface HttpServer {
+  readonly app: Express;
+  readonly server: Server;
+  readonly upgrade: ChannelsUpgrade;
+}
+
+/** Builds the express app (Jupyter's endpoints, then /metrics) and the WebSocket upgrade handler. */
+export function createHttpServer(deps: HttpServerDeps): HttpServer {
+  const log = deps.log.child({ component: 'http' });
+  const auth = new TokenAuth(deps.token);
+  const origins = new OriginPolicy(deps.allowOrigin);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  const api = express.Router();
+  api.use(origins.middleware);
+  api.use(auth.middleware);
+  api.use(jsonBody);
+  api.use(statusRoutes(deps.kernels, new Date(), deps.version));
+  api.use(kernelspecRoutes(deps.catalog, deps.baseUrl));
+  api.use(kernelRoutes(deps.kernels, deps.baseUrl, log));
+  api.use(sessionRoutes(deps.sessions, deps.baseUrl));
+  api.get('/metrics', async (_request, response) => {
+    response.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  api.use((request) => {
+    throw new NotFoundError(`No such endpoint: ${request.method} ${request.path}. The gateway serves the Jupyter Server kernel API under ${deps.baseUrl}api/.`);
+  });
+
+  app.use(requestLog(log));
+  app.use(deps.baseUrl, api);
+  app.use(errorHandler(log));
+
+  const server = createServer({ noDelay: true }, app);
+  const upgrade = new ChannelsUpgrade({
+    kernels: deps.kernels,
+    auth,
+    origins,
+    metrics: deps.metrics,
+    log,
+    baseUrl: deps.baseUrl,
+    maxMessageBytes: deps.maxMessageBytes,
+  });
+  server.on('upgrade', (request, socket, head) => {
+    if (!upgrade.handle(request, socket, head)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+  });
+  return { app, server, upgrade };
+}

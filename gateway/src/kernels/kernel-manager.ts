@@ -1,0 +1,371 @@
+import { settlesWithin } from '../common/async';
+import {
+  ConflictError,
+  describeError,
+  GatewayError,
+  KernelLaunchError,
+  LaunchTimeoutError,
+  NotFoundError,
+  QuotaExceededError,
+} from '../common/errors';
+import { jupyterTimestamp, newId } from '../common/ids';
+import type { Logger } from '../common/logger';
+import type { KernelSpecCatalog } from '../kernelspecs/catalog';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import type { ConnectionInfo } from '../protocol/connection-info';
+import { MessageSigner } from '../protocol/wire';
+import type { KernelProvisioner, ProvisionedKernel } from '../provisioners/types';
+import type { KernelRecords } from '../store/kernel-records';
+import type { BufferLimits } from './client-session';
+import { KernelClient } from './kernel-client';
+import { ManagedKernel } from './managed-kernel';
+import { RestartBudget } from './restart-budget';
+
+export interface KernelManagerOptions {
+  readonly startupTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly restartLimit: number;
+  readonly restartWindowMs: number;
+  readonly maxKernels: number;
+  readonly maxKernelsPerUser: number;
+  readonly buffer: BufferLimits;
+}
+
+export interface KernelManagerDeps {
+  readonly catalog: KernelSpecCatalog;
+  readonly provisioner: KernelProvisioner;
+  readonly records: KernelRecords;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+  readonly options: KernelManagerOptions;
+  /** Called after a kernel is removed (sessions pointing at it go too). */
+  readonly onRemoved?: (kernelId: string) => void;
+}
+
+export interface StartKernelRequest {
+  readonly name?: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly owner: string;
+}
+
+const STDERR_TAIL_BYTES = 4096;
+
+/**
+ * Owns every kernel's lifecycle and the policy around it: readiness (kernel_info within the
+ * startup timeout), shutdown escalation (shutdown_request → SIGTERM → SIGKILL → cleanup),
+ * requested and automatic restarts, quotas, persistence and reattach after a gateway restart.
+ * Provisioners only do the mechanics of one backend.
+ */
+export class KernelManager {
+  private readonly kernels = new Map<string, ManagedKernel>();
+  private readonly restartBudget: RestartBudget;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: KernelManagerDeps) {
+    this.restartBudget = new RestartBudget(deps.options.restartLimit, deps.options.restartWindowMs);
+    this.log = deps.log.child({ component: 'kernel-manager' });
+  }
+
+  list(): ManagedKernel[] {
+    return [...this.kernels.values()];
+  }
+
+  get(id: string): ManagedKernel {
+    const kernel = this.kernels.get(id);
+    if (!kernel) throw new NotFoundError(`Kernel does not exist: ${id}. GET /api/kernels lists the running kernels.`, { details: { kernelId: id } });
+    return kernel;
+  }
+
+  /** Counts by execution state, for metrics and /api/status. */
+  countByState(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const kernel of this.kernels.values()) counts[kernel.executionState] = (counts[kernel.executionState] ?? 0) + 1;
+    return counts;
+  }
+
+  /** Starts a kernel and resolves once it answered kernel_info; rejects with the kernel's stderr tail. */
+  async start(request: StartKernelRequest): Promise<ManagedKernel> {
+    const spec = this.deps.catalog.get(request.name || this.deps.catalog.defaultSpecName());
+    this.checkQuota(request.owner);
+    const id = newId();
+    const kernel = new ManagedKernel({
+      id,
+      spec,
+      owner: request.owner,
+      env: request.env,
+      createdAt: jupyterTimestamp(),
+      bufferLimits: this.deps.options.buffer,
+      log: this.log.child({ kernelId: id }),
+    });
+    this.kernels.set(kernel.id, kernel);
+    const began = process.hrtime.bigint();
+    try {
+      await this.launch(kernel, undefined);
+    } catch (error) {
+      this.kernels.delete(kernel.id);
+      throw error;
+    }
+    this.deps.metrics.startLatency.observe(Number(process.hrtime.bigint() - began) / 1e9);
+    this.log.info({ kernelId: kernel.id, name: spec.name, owner: request.owner }, 'kernel started');
+    return kernel;
+  }
+
+  /** Restarts in place: same id, same ports and key, clients stay connected (restarting → idle). */
+  async restart(id: string): Promise<ManagedKernel> {
+    const kernel = this.get(id);
+    if (kernel.phase === 'starting' || kernel.phase === 'restarting' || kernel.phase === 'terminating') {
+      throw new ConflictError(`Kernel ${id} is ${kernel.phase}; wait until it is idle, then restart.`);
+    }
+    this.deps.metrics.restarts.labels('requested').inc();
+    await this.relaunch(kernel, 'restart requested');
+    return kernel;
+  }
+
+  /** Interrupts by signal or by interrupt_request, as the spec's interrupt_mode says. */
+  async interrupt(id: string): Promise<void> {
+    const kernel = this.get(id);
+    if (kernel.phase !== 'running' || !kernel.provisioned) throw new ConflictError(`Kernel ${id} is ${kernel.phase}; only a running kernel can be interrupted.`);
+    if (kernel.spec.spec.interrupt_mode === 'message') {
+      await kernel.client!.request('control', 'interrupt_request', {}, 5000);
+    } else {
+      await kernel.provisioned.interrupt();
+    }
+  }
+
+  /** Shuts down with escalation and forgets the kernel. */
+  async shutdown(id: string): Promise<void> {
+    const kernel = this.get(id);
+    if (kernel.phase === 'terminating') return;
+    kernel.phase = 'terminating';
+    try {
+      if (kernel.provisioned) await this.stopProcess(kernel, kernel.provisioned, false);
+    } finally {
+      kernel.client?.close();
+      await kernel.provisioned?.cleanup({ keepForRestart: false });
+      await kernel.broadcastStatus('dead').catch(() => undefined);
+      kernel.closeClients(1000, 'kernel shut down');
+      this.forget(kernel);
+      this.log.info({ kernelId: id }, 'kernel shut down');
+    }
+  }
+
+  async shutdownAll(): Promise<void> {
+    await Promise.all(this.list().map((kernel) => this.shutdown(kernel.id).catch((error) => this.log.warn({ kernelId: kernel.id, err: describeError(error) }, 'shutdown failed'))));
+  }
+
+  /** Closes the gateway's sockets but leaves kernels running, for a restarted gateway to reattach. */
+  detachAll(): void {
+    for (const kernel of this.kernels.values()) {
+      this.persist(kernel);
+      kernel.phase = 'terminating'; // exits seen from now on are not ours to handle
+      kernel.client?.close();
+      kernel.closeClients(1001, 'gateway stopping');
+      void kernel.provisioned?.cleanup({ keepForRestart: true });
+    }
+    this.kernels.clear();
+  }
+
+  /** At gateway start: reattach to kernels that still run, clean up the rest. */
+  async reattachAll(): Promise<{ reattached: number; discarded: number }> {
+    let reattached = 0;
+    let discarded = 0;
+    for (const record of this.deps.records.list()) {
+      const provisioned = await this.deps.provisioner.reattach(record.provisionerRecord).catch(() => undefined);
+      const kernel = new ManagedKernel({
+        id: record.id,
+        spec: record.spec,
+        owner: record.owner,
+        env: record.env,
+        createdAt: record.createdAt,
+        bufferLimits: this.deps.options.buffer,
+        log: this.log.child({ kernelId: record.id }),
+      });
+      kernel.lastActivity = Date.parse(record.lastActivity) || Date.now();
+      if (provisioned && (await this.connect(kernel, provisioned, Math.min(this.deps.options.startupTimeoutMs, 15000)).then(() => true, () => false))) {
+        this.kernels.set(kernel.id, kernel);
+        reattached++;
+        this.log.info({ kernelId: kernel.id }, 'reattached kernel');
+        continue;
+      }
+      if (provisioned) {
+        await provisioned.kill();
+        await provisioned.cleanup({ keepForRestart: false });
+      } else {
+        await this.deps.provisioner.discard(record.provisionerRecord);
+      }
+      this.deps.records.remove(record.id);
+      this.deps.onRemoved?.(record.id);
+      discarded++;
+      this.log.info({ kernelId: record.id }, 'kernel from a previous run is gone; cleaned up');
+    }
+    return { reattached, discarded };
+  }
+
+  /** Saves last_activity of every kernel (called periodically and at stop). */
+  persistActivity(): void {
+    for (const kernel of this.kernels.values()) this.deps.records.touch(kernel.id, new Date(kernel.lastActivity).toISOString());
+  }
+
+  private checkQuota(owner: string): void {
+    const { maxKernels, maxKernelsPerUser } = this.deps.options;
+    const live = this.list().filter((kernel) => kernel.phase !== 'dead');
+    if (maxKernels > 0 && live.length >= maxKernels) {
+      throw new QuotaExceededError(`The gateway runs its maximum of ${maxKernels} kernels. Shut down a kernel you no longer need, or ask an admin to raise maxKernels.`);
+    }
+    if (maxKernelsPerUser > 0 && live.filter((kernel) => kernel.owner === owner).length >= maxKernelsPerUser) {
+      throw new QuotaExceededError(`User "${owner}" already runs the maximum of ${maxKernelsPerUser} kernels. Shut one down first.`);
+    }
+  }
+
+  /**
+   * Launches the kernel's process and waits until it is ready. On any failure everything the
+   * launch created is removed and the error carries the kernel's stderr tail.
+   */
+  private async launch(kernel: ManagedKernel, reuseConnection: ConnectionInfo | undefined): Promise<void> {
+    const timeoutMs = launchTimeoutMs(kernel.env, this.deps.options.startupTimeoutMs);
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new LaunchTimeoutError(`Kernel "${kernel.name}" did not answer kernel_info within ${timeoutMs / 1000} s. Its output is in the error details; raise the startup timeout if it is just slow.`)),
+      timeoutMs,
+    );
+    let provisioned: ProvisionedKernel | undefined;
+    try {
+      provisioned = await this.deps.provisioner.launch({ kernelId: kernel.id, spec: kernel.spec, env: kernel.env, reuseConnection }, controller.signal, (stage) =>
+        this.log.debug({ kernelId: kernel.id, stage }, 'launch progress'),
+      );
+      const launched = provisioned;
+      void launched.exited.then((exit) =>
+        controller.abort(new KernelLaunchError(`Kernel "${kernel.name}" ${exit.reason} while starting. Its output is in the error details.`)),
+      );
+      await this.connect(kernel, launched, controller.signal);
+    } catch (error) {
+      kernel.client?.close();
+      kernel.client = undefined;
+      const stderrTail = provisioned ? await this.discardLaunch(provisioned) : '';
+      throw withStderr(error, stderrTail, kernel.name);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Connects the gateway's client, waits for readiness, then binds the kernel and watches its exit. */
+  private async connect(kernel: ManagedKernel, provisioned: ProvisionedKernel, signalOrTimeout: AbortSignal | number): Promise<void> {
+    const signal = typeof signalOrTimeout === 'number' ? AbortSignal.timeout(signalOrTimeout) : signalOrTimeout;
+    const client = new KernelClient(provisioned.connection, new MessageSigner(provisioned.connection.key), kernel.onIopub, this.log);
+    kernel.client = client;
+    try {
+      await client.waitReady(signal);
+    } catch (error) {
+      client.close();
+      kernel.client = undefined;
+      throw error;
+    }
+    kernel.provisioned = provisioned;
+    kernel.phase = 'running';
+    kernel.reason = undefined;
+    kernel.executionState = 'idle';
+    kernel.touch();
+    this.persist(kernel);
+    void provisioned.exited.then((exit) => this.onExit(kernel, provisioned, exit.reason));
+  }
+
+  /** An exit we did not ask for: mark dead, tell clients, and restart within the budget. */
+  private async onExit(kernel: ManagedKernel, provisioned: ProvisionedKernel, reason: string): Promise<void> {
+    if (kernel.provisioned !== provisioned || kernel.phase !== 'running') return; // expected, or an older generation
+    this.log.warn({ kernelId: kernel.id, reason }, 'kernel died');
+    kernel.phase = 'dead';
+    kernel.reason = `Kernel died: ${reason}`;
+    if (!this.restartBudget.tryConsume(kernel.id)) {
+      kernel.client?.close();
+      kernel.client = undefined;
+      await provisioned.cleanup({ keepForRestart: false });
+      kernel.provisioned = undefined;
+      kernel.reason = `Kernel died (${reason}) and was not restarted: it reached ${this.restartBudget.describe()}. Restart it by hand or shut it down.`;
+      await kernel.broadcastStatus('dead');
+      return;
+    }
+    this.deps.metrics.restarts.labels('automatic').inc();
+    await this.relaunch(kernel, `automatic restart after: ${reason}`).catch((error) => this.log.error({ kernelId: kernel.id, err: describeError(error) }, 'automatic restart failed'));
+  }
+
+  /** Stops the current process (if any) keeping its ports and key, then launches again. */
+  private async relaunch(kernel: ManagedKernel, why: string): Promise<void> {
+    const previous = kernel.provisioned;
+    kernel.phase = 'restarting';
+    await kernel.broadcastStatus('restarting');
+    this.log.info({ kernelId: kernel.id, why }, 'restarting kernel');
+    if (previous) {
+      await this.stopProcess(kernel, previous, true);
+      await previous.cleanup({ keepForRestart: true });
+    }
+    kernel.client?.close();
+    kernel.client = undefined;
+    try {
+      await this.launch(kernel, previous?.connection);
+    } catch (error) {
+      kernel.phase = 'dead';
+      kernel.provisioned = undefined;
+      kernel.reason = `Restart failed: ${describeError(error)}`;
+      await kernel.broadcastStatus('dead');
+      throw error;
+    }
+  }
+
+  /** shutdown_request, then SIGTERM, then SIGKILL, each given half the grace period. */
+  private async stopProcess(kernel: ManagedKernel, provisioned: ProvisionedKernel, restart: boolean): Promise<void> {
+    const half = this.deps.options.shutdownGraceMs / 2;
+    if ((await provisioned.status()) === 'dead') return;
+    await kernel.client?.send('control', 'shutdown_request', { restart }).catch(() => undefined);
+    if (await settlesWithin(provisioned.exited, half)) return;
+    this.log.warn({ kernelId: kernel.id }, 'kernel ignored shutdown_request; sending SIGTERM');
+    await provisioned.terminate();
+    if (await settlesWithin(provisioned.exited, half)) return;
+    this.log.warn({ kernelId: kernel.id }, 'kernel ignored SIGTERM; sending SIGKILL');
+    await provisioned.kill();
+    await settlesWithin(provisioned.exited, 5000);
+  }
+
+  /** Kills a kernel whose launch failed and returns its output tail. */
+  private async discardLaunch(provisioned: ProvisionedKernel): Promise<string> {
+    await provisioned.kill().catch(() => undefined);
+    await settlesWithin(provisioned.exited, 5000);
+    const tail = await provisioned.logTail(STDERR_TAIL_BYTES).catch(() => '');
+    await provisioned.cleanup({ keepForRestart: false }).catch(() => undefined);
+    return tail;
+  }
+
+  private persist(kernel: ManagedKernel): void {
+    if (!kernel.provisioned) return;
+    this.deps.records.save({
+      id: kernel.id,
+      name: kernel.name,
+      spec: kernel.spec,
+      owner: kernel.owner,
+      provisionerRecord: kernel.provisioned.record,
+      env: kernel.env,
+      createdAt: kernel.createdAt,
+      lastActivity: new Date(kernel.lastActivity).toISOString(),
+    });
+  }
+
+  private forget(kernel: ManagedKernel): void {
+    this.kernels.delete(kernel.id);
+    this.restartBudget.forget(kernel.id);
+    this.deps.records.remove(kernel.id);
+    this.deps.onRemoved?.(kernel.id);
+  }
+}
+
+/** KERNEL_LAUNCH_TIMEOUT (seconds, sent by Jupyter Server) may shorten or extend up to the configured limit. */
+function launchTimeoutMs(env: Readonly<Record<string, string>>, configuredMs: number): number {
+  const requested = Number(env['KERNEL_LAUNCH_TIMEOUT']);
+  return Number.isFinite(requested) && requested > 0 ? Math.min(requested * 1000, Math.max(configuredMs, 1000)) : configuredMs;
+}
+
+function withStderr(error: unknown, stderrTail: string, kernelName: string): GatewayError {
+  const details = { kernelName, stderrTail };
+  if (error instanceof GatewayError) {
+    return new (error.constructor as new (message: string, options: object) => GatewayError)(error.message, { cause: error.cause, details: { ...error.details, ...details } });
+  }
+  return new KernelLaunchError(`Kernel "${kernelName}" failed to start: ${describeError(error)}`, { cause: error, details });
+}

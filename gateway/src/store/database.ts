@@ -1,0 +1,51 @@
+import Database from 'better-sqlite3';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) the gateway's SQLite database in the data directory. The
+ * directory is 0700: kernel records hold HMAC keys. WAL keeps writers from blocking readers.
+ */
+export function openDatabase(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  const db = new Database(join(dataDir, 'berth.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+/** Schema versions, applied in order; each runs once (tracked by user_version). */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE kernels (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     spec TEXT NOT NULL,
+     owner TEXT NOT NULL,
+     provisioner_record TEXT NOT NULL,
+     env TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     last_activity TEXT NOT NULL
+   );
+   CREATE TABLE sessions (
+     id TEXT PRIMARY KEY,
+     path TEXT NOT NULL,
+     name TEXT NOT NULL,
+     type TEXT NOT NULL,
+     kernel_id TEXT NOT NULL
+   );`,
+];
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// `npm test`: installs and builds what the tests need, runs jest once over the whole suite (or
+// over the paths/options passed after `--`), and ends with exactly one summary line on stdout:
+//
+//   N passed, N failed
+//
+// A test file that cannot load counts as a failure, and so does a failed gateway build. The exit
+// status is non-zero when anything failed or when no test ran.
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureNode, NodeSetupError, ROOT } from './ensure-node.mjs';
+import { ensureSystem } from './ensure-system.mjs';
+import { isMain, run } from './lib/proc.mjs';
+
+const RESULTS_DIR = join(ROOT, '.test-results');
+const RESULTS_FILE = join(RESULTS_DIR, 'jest.json');
+
+function summary(passed, failed) {
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+}
+
+function note(message) {
+  process.stderr.write(`[test] ${message}\n`);
+}
+
+/** Counts from jest's --json report: failing tests, plus one for each file that failed without a failing test. */
+export function countResults(report) {
+  const passed = report.numPassedTests ?? 0;
+  let failed = report.numFailedTests ?? 0;
+  const runtimeErrors = report.numRuntimeErrorTestSuites ?? 0;
+  let suitesWithoutFailedTest = 0;
+  for (const suite of report.testResults ?? []) {
+    const failedTests = (suite.assertionResults ?? []).filter((a) => a.status === 'failed').length;
+    if (suite.status === 'failed' && failedTests === 0) suitesWithoutFailedTest += 1;
+  }
+  // Suites that fail to load are runtime errors; a failing afterAll hook fails a suite with no
+  // failing test. Each counts once (the second number covers the first, but never trust one alone).
+  failed += Math.max(runtimeErrors, suitesWithoutFailedTest);
+  return { passed, failed };
+}
+
+async function main() {
+  const extra = process.argv.slice(2);
+  let extraFailures = 0;
+  try {
+    await ensureNode();
+  } catch (err) {
+    if (!(err instanceof NodeSetupError && err.stage === 'build')) {
+      note(`setup failed: ${err.message}`);
+      summary(0, 1);
+      return 1;
+    }
+    // Unit tests compile gateway/src themselves; run them anyway and count the build as a failure.
+    note(`${err.message}; running the tests anyway, the build counts as 1 failure`);
+    extraFailures += 1;
+  }
+  try {
+    await ensureSystem({ needs: ['kernels', 'jupyter-server'] });
+  } catch (err) {
+    note(`setup failed: ${err.message}`);
+    summary(0, 1);
+    return 1;
+  }
+
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  rmSync(RESULTS_FILE, { force: true });
+  const jest = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
+  const result = await run(process.execPath, [jest, '--ci', '--json', `--outputFile=${RESULTS_FILE}`, ...extra], { cwd: ROOT });
+
+  let report;
+  try {
+    report = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
+  } catch (err) {
+    note(
+      `jest ${result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`} and wrote no readable report (${err.message})`,
+    );
+    summary(0, 1 + extraFailures);
+    return 1;
+  }
+  let { passed, failed } = countResults(report);
+  failed += extraFailures;
+  const jestFailed = result.code !== 0 || result.signal !== null;
+  if (jestFailed && failed === 0 && passed > 0) {
+    note(
+      `jest ${result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`} although no test failed (see its output above); counted as 1 failure`,
+    );
+    failed = 1;
+  }
+  if (passed === 0 && failed === 0) note('no test ran');
+  summary(passed, failed);
+  return failed > 0 || passed === 0 ? 1 : 0;
+}
+
+if (isMain(import.meta.url)) {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      note(`unexpected error: ${err.stack ?? err}`);
+      summary(0, 1);
+      process.exit(1);
+    },
+  );
+}
