@@ -167,7 +167,7 @@ function aptLacksCandidate(packages) {
 }
 
 async function apt(args) {
-  log(`running: apt-get ${args.join(' ')}`);
+  log(`running: DEBIAN_FRONTEND=noninteractive apt-get ${args.join(' ')}`);
   let result;
   try {
     result = await run('apt-get', [...APT_LOCK_OPTS, ...args], { prefix: '[apt-get]', env: APT_ENV });

@@ -65,7 +65,11 @@ async function main() {
   mkdirSync(RESULTS_DIR, { recursive: true });
   rmSync(RESULTS_FILE, { force: true });
   const jest = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
-  const result = await run(process.execPath, [jest, '--ci', '--json', `--outputFile=${RESULTS_FILE}`, ...extra], { cwd: ROOT });
+  // --passWithNoTests makes jest write its report even when nothing matched, so "no test ran"
+  // is told apart from a jest crash; this script still exits non-zero for it.
+  const result = await run(process.execPath, [jest, '--ci', '--json', `--outputFile=${RESULTS_FILE}`, '--passWithNoTests', ...extra], {
+    cwd: ROOT,
+  });
 
   let report;
   try {

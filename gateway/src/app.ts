@@ -70,10 +70,11 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
     cwd: process.cwd(),
     baseEnv: overrides.kernelEnv ?? kernelBaseEnv(process.env),
   });
-  let sessions: SessionManager | undefined;
-  let kernels: KernelManager | undefined;
-  const metrics = new GatewayMetrics(() => kernels?.countByState() ?? {});
-  kernels = new KernelManager({
+  // Metrics and the kernel manager refer to each other (kernel counts; start latency), as do
+  // kernels and sessions (a removed kernel ends its sessions): late-bound through closures.
+  let sessions: SessionManager | undefined = undefined;
+  const metrics = new GatewayMetrics(() => kernels.countByState());
+  const kernels: KernelManager = new KernelManager({
     catalog,
     provisioner,
     records: kernelRecords,

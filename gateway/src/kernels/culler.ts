@@ -1,6 +1,7 @@
 import { describeError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { KernelManager } from './kernel-manager';
+import type { ManagedKernel } from './managed-kernel';
 
 /** Jupyter Server's culling options (MappingKernelManager.cull_*), in milliseconds. */
 export interface CullOptions {
@@ -40,11 +41,8 @@ export class Culler {
     if (this.options.idleTimeoutMs <= 0) return [];
     const culled: string[] = [];
     for (const kernel of this.kernels.list()) {
-      if (kernel.phase !== 'running' && kernel.phase !== 'dead') continue;
+      if (!shouldCull(kernel, this.options, now)) continue;
       const idleMs = now - kernel.lastActivity;
-      if (idleMs <= this.options.idleTimeoutMs) continue;
-      if (kernel.connections > 0 && !this.options.cullConnected) continue;
-      if (kernel.executionState === 'busy' && !this.options.cullBusy) continue;
       this.log.info({ kernelId: kernel.id, idleSeconds: Math.round(idleMs / 1000), connections: kernel.connections }, 'culling idle kernel');
       try {
         await this.kernels.shutdown(kernel.id);
@@ -55,4 +53,18 @@ export class Culler {
     }
     return culled;
   }
+}
+
+/** The culling rule, as Jupyter Server applies it. Pure: exposed for unit tests. */
+export function shouldCull(
+  kernel: Pick<ManagedKernel, 'phase' | 'lastActivity' | 'connections' | 'executionState'>,
+  options: CullOptions,
+  now: number,
+): boolean {
+  if (options.idleTimeoutMs <= 0) return false;
+  if (kernel.phase !== 'running' && kernel.phase !== 'dead') return false;
+  if (now - kernel.lastActivity <= options.idleTimeoutMs) return false;
+  if (kernel.connections > 0 && !options.cullConnected) return false;
+  if (kernel.executionState === 'busy' && !options.cullBusy) return false;
+  return true;
 }

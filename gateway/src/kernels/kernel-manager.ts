@@ -13,6 +13,7 @@ import type { Logger } from '../common/logger';
 import type { KernelSpecCatalog } from '../kernelspecs/catalog';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { ConnectionInfo } from '../protocol/connection-info';
+import { pingHeartbeat } from '../protocol/kernel-channels';
 import { MessageSigner } from '../protocol/wire';
 import type { KernelProvisioner, ProvisionedKernel } from '../provisioners/types';
 import type { KernelRecords } from '../store/kernel-records';
@@ -49,6 +50,7 @@ export interface StartKernelRequest {
 }
 
 const STDERR_TAIL_BYTES = 4096;
+const REATTACH_HEARTBEAT_MS = 3000;
 
 /**
  * Owns every kernel's lifecycle and the policy around it: readiness (kernel_info within the
@@ -181,7 +183,7 @@ export class KernelManager {
         log: this.log.child({ kernelId: record.id }),
       });
       kernel.lastActivity = Date.parse(record.lastActivity) || Date.now();
-      if (provisioned && (await this.connect(kernel, provisioned, Math.min(this.deps.options.startupTimeoutMs, 15000)).then(() => true, () => false))) {
+      if (provisioned && (await this.connect(kernel, provisioned, 'heartbeat').then(() => true, () => false))) {
         this.kernels.set(kernel.id, kernel);
         reattached++;
         this.log.info({ kernelId: kernel.id }, 'reattached kernel');
@@ -249,12 +251,20 @@ export class KernelManager {
   }
 
   /** Connects the gateway's client, waits for readiness, then binds the kernel and watches its exit. */
-  private async connect(kernel: ManagedKernel, provisioned: ProvisionedKernel, signalOrTimeout: AbortSignal | number): Promise<void> {
-    const signal = typeof signalOrTimeout === 'number' ? AbortSignal.timeout(signalOrTimeout) : signalOrTimeout;
+  /**
+   * Connects the gateway's client and binds the kernel. A fresh launch must answer kernel_info
+   * (until `signal` aborts). A reattached kernel need only answer the heartbeat: it may be busy
+   * with a long cell, and then its shell cannot reply, but it is alive and must not be killed.
+   */
+  private async connect(kernel: ManagedKernel, provisioned: ProvisionedKernel, readiness: AbortSignal | 'heartbeat'): Promise<void> {
+    if (readiness === 'heartbeat' && !(await pingHeartbeat(provisioned.connection, REATTACH_HEARTBEAT_MS))) {
+      throw new KernelLaunchError(`Kernel ${kernel.id} does not answer its heartbeat.`);
+    }
     const client = new KernelClient(provisioned.connection, new MessageSigner(provisioned.connection.key), kernel.onIopub, this.log);
     kernel.client = client;
     try {
-      await client.waitReady(signal);
+      if (readiness === 'heartbeat') void client.send('shell', 'kernel_info_request', {}); // refreshes execution_state once the shell is free
+      else await client.waitReady(readiness);
     } catch (error) {
       client.close();
       kernel.client = undefined;
@@ -263,8 +273,9 @@ export class KernelManager {
     kernel.provisioned = provisioned;
     kernel.phase = 'running';
     kernel.reason = undefined;
-    kernel.executionState = 'idle';
-    kernel.touch();
+    // After reattach the state is unknown until the kernel's next status message.
+    kernel.executionState = readiness === 'heartbeat' ? 'unknown' : 'idle';
+    if (readiness !== 'heartbeat') kernel.touch();
     this.persist(kernel);
     void provisioned.exited.then((exit) => this.onExit(kernel, provisioned, exit.reason));
   }

@@ -104,4 +104,4 @@ export function createMessage<C>(
   };
 }
 
-export type ExecutionState = 'starting' | 'idle' | 'busy' | 'restarting' | 'dead' | 'autorestarting';
+export type ExecutionState = 'unknown' | 'starting' | 'idle' | 'busy' | 'restarting' | 'dead' | 'autorestarting';
