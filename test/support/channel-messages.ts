@@ -8,7 +8,15 @@ import type WebSocket from 'ws';
  */
 export interface WsMessage {
   channel: string;
-  header: { msg_id: string; msg_type: string; session?: string; username?: string; date?: string; version?: string; [key: string]: unknown };
+  header: {
+    msg_id: string;
+    msg_type: string;
+    session?: string;
+    username?: string;
+    date?: string;
+    version?: string;
+    [key: string]: unknown;
+  };
   parent_header: { msg_id?: string; msg_type?: string; [key: string]: unknown };
   metadata: Record<string, unknown>;
   content: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -84,6 +92,8 @@ export interface ExecuteOutcome {
   readonly stream: string;
   /** text/plain of the execute_result, if any. */
   readonly result: string | undefined;
+  /** text/plain of every execute_result and display_data, in order (IRkernel shows values with display_data). */
+  readonly displayed: string[];
   readonly error: WsMessage | undefined;
 }
 
@@ -103,7 +113,8 @@ export class ChannelRecorder {
   ) {
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-      const message = framing === 'v1' ? decodeV1(buffer) : isBinary ? decodeLegacyBinary(buffer) : (JSON.parse(buffer.toString('utf8')) as WsMessage);
+      const message =
+        framing === 'v1' ? decodeV1(buffer) : isBinary ? decodeLegacyBinary(buffer) : (JSON.parse(buffer.toString('utf8')) as WsMessage);
       this.messages.push(message);
       for (const wake of [...this.waiters]) wake();
     });
@@ -158,7 +169,11 @@ export class ChannelRecorder {
 
   /** Runs code and waits for both its execute_reply and its iopub idle status. */
   async execute(code: string, timeoutMs = 30_000): Promise<ExecuteOutcome> {
-    const request = clientMessage('execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true }, this.session);
+    const request = clientMessage(
+      'execute_request',
+      { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+      this.session,
+    );
     this.send(request);
     return this.outcomeOf(request, timeoutMs);
   }
@@ -166,9 +181,17 @@ export class ChannelRecorder {
   /** Waits for the reply and the idle status of an already sent execute_request. */
   async outcomeOf(request: WsMessage, timeoutMs = 30_000): Promise<ExecuteOutcome> {
     const id = request.header.msg_id;
-    const reply = await this.waitFor((m) => m.channel === 'shell' && m.header.msg_type === 'execute_reply' && m.parent_header?.msg_id === id, `execute_reply to ${id}`, timeoutMs);
+    const reply = await this.waitFor(
+      (m) => m.channel === 'shell' && m.header.msg_type === 'execute_reply' && m.parent_header?.msg_id === id,
+      `execute_reply to ${id}`,
+      timeoutMs,
+    );
     await this.waitFor(
-      (m) => m.channel === 'iopub' && m.header.msg_type === 'status' && m.content['execution_state'] === 'idle' && m.parent_header?.msg_id === id,
+      (m) =>
+        m.channel === 'iopub' &&
+        m.header.msg_type === 'status' &&
+        m.content['execution_state'] === 'idle' &&
+        m.parent_header?.msg_id === id,
       `idle status after ${id}`,
       timeoutMs,
     );
@@ -182,6 +205,9 @@ export class ChannelRecorder {
       reply,
       stream,
       result: result ? String(result.content['data']?.['text/plain']) : undefined,
+      displayed: children
+        .filter((m) => m.header.msg_type === 'execute_result' || m.header.msg_type === 'display_data')
+        .map((m) => String(m.content['data']?.['text/plain'])),
       error: children.find((m) => m.header.msg_type === 'error'),
     };
   }

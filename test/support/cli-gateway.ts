@@ -31,6 +31,8 @@ export interface CliGatewayOptions {
   readonly env?: Record<string, string>;
   /** How long to wait for the URL line (reattaching kernels happens before it). */
   readonly deadlineMs?: number;
+  /** A command the gateway runs under (argv prefix); `pid` is then the wrapper's. */
+  readonly wrapper?: readonly string[];
 }
 
 /** Spawns `node gateway/bin/berth.js serve --port 0 --data-dir …` and resolves once it printed its URL. */
@@ -39,11 +41,16 @@ export function startCliGateway(options: CliGatewayOptions): Promise<CliGateway>
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !name.startsWith('BERTH_')) env[name] = value;
   Object.assign(env, { BERTH_TOKEN: options.token }, options.env);
-  const child = spawn(process.execPath, [BERTH, 'serve', '--port', '0', '--ip', '127.0.0.1', '--data-dir', options.dataDir, ...(options.args ?? [])], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const [command, ...prefix] = [...(options.wrapper ?? []), process.execPath];
+  const child = spawn(
+    command!,
+    [...prefix, BERTH, 'serve', '--port', '0', '--ip', '127.0.0.1', '--data-dir', options.dataDir, ...(options.args ?? [])],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const stdout: string[] = [];
   const stderr: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolvePromise) =>
@@ -59,7 +66,11 @@ export function startCliGateway(options: CliGatewayOptions): Promise<CliGateway>
     }, deadlineMs);
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`berth serve exited (${signal ?? code}) before printing its URL; stderr: ${stderr.join('\n')}; stdout: ${stdout.join('\n')}`));
+      reject(
+        new Error(
+          `berth serve exited (${signal ?? code}) before printing its URL; stderr: ${stderr.join('\n')}; stdout: ${stdout.join('\n')}`,
+        ),
+      );
     });
     lines.on('line', (line) => {
       stdout.push(line);
@@ -80,7 +91,11 @@ export function startCliGateway(options: CliGatewayOptions): Promise<CliGateway>
         api: (path, init = {}) =>
           fetch(`${url}${path.replace(/^\//, '')}`, {
             ...init,
-            headers: { Authorization: `token ${options.token}`, 'Content-Type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
+            headers: {
+              Authorization: `token ${options.token}`,
+              'Content-Type': 'application/json',
+              ...(init.headers as Record<string, string> | undefined),
+            },
           }),
       });
     });
@@ -88,7 +103,10 @@ export function startCliGateway(options: CliGatewayOptions): Promise<CliGateway>
 }
 
 /** Stops a CLI gateway with `signal` and waits for the process to end. */
-export async function stopCliGateway(gateway: CliGateway, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export async function stopCliGateway(
+  gateway: CliGateway,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill(signal);
   return gateway.exited;
 }

@@ -70,7 +70,12 @@ export function killKernelProcesses(dataDir: string): number[] {
 }
 
 /** Polls `condition` until it holds or `deadlineMs` passes (then throws `what`). Not a timing assertion. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, deadlineMs = 60_000, everyMs = 50): Promise<void> {
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  deadlineMs = 60_000,
+  everyMs = 50,
+): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     if (await condition()) return;

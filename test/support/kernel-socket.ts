@@ -66,7 +66,14 @@ export class KernelSocket {
     const msgId = randomUUID();
     this.ws.send(
       JSON.stringify({
-        header: { msg_id: msgId, msg_type: msgType, session: this.sessionId, username: 'test', date: new Date().toISOString(), version: '5.3' },
+        header: {
+          msg_id: msgId,
+          msg_type: msgType,
+          session: this.sessionId,
+          username: 'test',
+          date: new Date().toISOString(),
+          version: '5.3',
+        },
         parent_header: {},
         metadata: {},
         content,
@@ -78,7 +85,14 @@ export class KernelSocket {
   }
 
   sendExecute(code: string): string {
-    return this.send('shell', 'execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+    return this.send('shell', 'execute_request', {
+      code,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    });
   }
 
   /** Resolves with the first message (already received or still to come) that matches. */
@@ -88,7 +102,9 @@ export class KernelSocket {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((waiter) => waiter !== entry);
-        const summary = this.received.map((m) => `${m.channel}:${m.header.msg_type}${m.header.msg_type === 'status' ? `(${m.content.execution_state})` : ''}`).join(', ');
+        const summary = this.received
+          .map((m) => `${m.channel}:${m.header.msg_type}${m.header.msg_type === 'status' ? `(${m.content.execution_state})` : ''}`)
+          .join(', ');
         reject(new Error(`No ${what} within ${deadlineMs} ms on session ${this.sessionId}; received: [${summary}]`));
       }, deadlineMs);
       const entry: Waiter = {
@@ -104,7 +120,11 @@ export class KernelSocket {
 
   /** Waits for the reply to `msgId` and the kernel's idle status for it, then collects its outputs. */
   async outcome(msgId: string, deadlineMs = MESSAGE_DEADLINE_MS): Promise<ExecuteOutcome> {
-    const reply = await this.waitFor((m) => m.channel === 'shell' && m.parent_header.msg_id === msgId && m.header.msg_type === 'execute_reply', `execute_reply to ${msgId}`, deadlineMs);
+    const reply = await this.waitFor(
+      (m) => m.channel === 'shell' && m.parent_header.msg_id === msgId && m.header.msg_type === 'execute_reply',
+      `execute_reply to ${msgId}`,
+      deadlineMs,
+    );
     await this.waitFor((m) => isStatus(m, 'idle') && m.parent_header.msg_id === msgId, `idle status for ${msgId}`, deadlineMs);
     const iopub = this.received.filter((m) => m.channel === 'iopub' && m.parent_header.msg_id === msgId);
     const stdout = iopub

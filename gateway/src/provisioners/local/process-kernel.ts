@@ -1,5 +1,5 @@
 import { type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readSync, fstatSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, fstatSync, rmSync } from 'node:fs';
 import { deferred, type Deferred } from '../../common/async';
 import type { ConnectionInfo } from '../../protocol/connection-info';
 import type { KernelExit, KernelLiveness, ProvisionedKernel, ProvisionerRecord } from '../types';
@@ -97,13 +97,28 @@ export class ProcessKernel implements ProvisionedKernel {
   }
 }
 
+/**
+ * Whether `pid` runs. A zombie does not: a kernel found again after a gateway restart is no
+ * longer our child, and its new parent may reap it late or never (some container entrypoints).
+ */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !isZombie(pid);
+}
+
+/** Linux: the state after the command name in /proc/<pid>/stat; elsewhere no zombie is seen. */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  return stat.charAt(stat.lastIndexOf(')') + 2) === 'Z';
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
