@@ -2,7 +2,7 @@
 import { KernelSpecAPI, KernelSpecManager, ServerConnection } from '@jupyterlab/services';
 import { validateSpecModel } from '@jupyterlab/services/lib/kernelspec/validate';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness';
-import { quietServicesLogs, servicesClient, type ServicesClient } from './services-client';
+import { disposeManager, quietServicesLogs, servicesClient, type ServicesClient } from './services-client';
 
 describe('kernelspecs through @jupyterlab/services', () => {
   let gw: TestGateway;
@@ -15,7 +15,7 @@ describe('kernelspecs through @jupyterlab/services', () => {
   });
 
   afterAll(async () => {
-    client?.dispose();
+    await client?.dispose();
     await gw?.stop();
   });
 
@@ -33,11 +33,11 @@ describe('kernelspecs through @jupyterlab/services', () => {
     expect(specs.kernelspecs['ir']).toMatchObject({ name: 'ir', language: 'R', display_name: 'R' });
   });
 
-  test('resources are absolute gateway URLs that serve the logo', async () => {
+  test('resources are server-relative URLs (as Jupyter Server gives them) that serve the logo', async () => {
     const specs = await KernelSpecAPI.getSpecs(client.settings);
     const logo = specs.kernelspecs['python3']!.resources['logo-svg'];
-    expect(logo).toBe(`${gw.url}kernelspecs/python3/logo-svg.svg`);
-    const response = await ServerConnection.makeRequest(logo!, {}, client.settings);
+    expect(logo).toBe('/kernelspecs/python3/logo-svg.svg');
+    const response = await ServerConnection.makeRequest(new URL(logo!, gw.url).href, {}, client.settings);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
     expect(await response.text()).toContain('<svg');
@@ -69,7 +69,7 @@ describe('kernelspecs through @jupyterlab/services', () => {
       expect(manager.specs?.default).toBe('python3');
       expect(Object.keys(manager.specs?.kernelspecs ?? {})).toEqual(expect.arrayContaining(['python3', 'ir']));
     } finally {
-      manager.dispose();
+      await disposeManager(manager, '_pollSpecs');
     }
   });
 });

@@ -1,13 +1,7 @@
 // A real @jupyterlab/services client pointed at a test gateway, with the kernel WebSocket
 // framing forced to one of the two Jupyter Server speaks, and a record of every channels
 // socket it opened (so tests can check what the server actually negotiated and sent).
-import {
-  KernelManager,
-  KernelMessage,
-  ServerConnection,
-  SessionManager,
-  type Kernel,
-} from '@jupyterlab/services';
+import { KernelManager, KernelMessage, ServerConnection, SessionManager, type Kernel } from '@jupyterlab/services';
 import WebSocket from 'ws';
 import type { TestGateway } from '../support/gateway-harness';
 
@@ -33,9 +27,11 @@ export interface ServicesClient {
   readonly sockets: SocketRecord[];
   /** Creates a SessionManager on this client's kernel manager (disposed with the client). */
   sessions(): SessionManager;
+  /** While true, every new channels socket is refused by the gateway (bad token); refused ones are not recorded. */
+  refuseConnections(refuse: boolean): void;
   /** The sockets opened for one kernel, oldest first. */
   socketsFor(kernelId: string): SocketRecord[];
-  dispose(): void;
+  dispose(): Promise<void>;
 }
 
 /**
@@ -45,11 +41,19 @@ export interface ServicesClient {
  */
 export function servicesClient(gw: TestGateway, framing: Framing): ServicesClient {
   const sockets: SocketRecord[] = [];
+  let refusing = false;
 
   class RecordingWebSocket extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
       const asked = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
       const offered = framing === 'json' ? [] : asked;
+      if (refusing) {
+        // A wrong token: the gateway refuses the upgrade (403), as an unreachable server would.
+        const refused = new URL(String(url));
+        refused.searchParams.set('token', 'refused-by-test');
+        super(refused, offered);
+        return;
+      }
       super(url, offered);
       const record: SocketRecord = { url: String(url), offered, socket: this, textFrames: 0, binaryFrames: 0 };
       sockets.push(record);
@@ -71,6 +75,8 @@ export function servicesClient(gw: TestGateway, framing: Framing): ServicesClien
     Headers,
   });
   const kernels = new KernelManager({ serverSettings: settings, standby: 'never' });
+  // `ready` rejects if the manager is disposed before its first poll; tests assert on real requests instead.
+  kernels.ready.catch(() => undefined);
   const sessionManagers: SessionManager[] = [];
   return {
     framing,
@@ -79,27 +85,45 @@ export function servicesClient(gw: TestGateway, framing: Framing): ServicesClien
     sockets,
     sessions() {
       const manager = new SessionManager({ serverSettings: settings, kernelManager: kernels, standby: 'never' });
+      manager.ready.catch(() => undefined);
       sessionManagers.push(manager);
       return manager;
     },
+    refuseConnections(refuse) {
+      refusing = refuse;
+    },
     socketsFor: (kernelId) => sockets.filter((record) => record.url.includes(`/api/kernels/${encodeURIComponent(kernelId)}/channels`)),
-    dispose() {
-      for (const manager of sessionManagers) manager.dispose();
-      kernels.dispose();
+    async dispose() {
+      for (const manager of sessionManagers) await disposeManager(manager, '_pollModels');
+      await disposeManager(kernels, '_pollModels');
       for (const record of sockets) record.socket.terminate();
     },
   };
 }
 
-/** The subprotocol the server must have accepted for a framing. */
+/**
+ * Disposes a services manager and clears its poll's pending timer. @lumino/polling's
+ * Poll.dispose() leaves the next scheduled tick's setTimeout running (10 s for kernels and
+ * sessions, 61 s for kernelspecs); it does nothing when it fires, but it keeps Node, and so
+ * jest, alive until then. A tick that was being scheduled during dispose sets its timer a few
+ * microtasks later, hence the wait before clearing.
+ */
+export async function disposeManager(manager: { dispose(): void }, pollField: '_pollModels' | '_pollSpecs'): Promise<void> {
+  const poll = (manager as unknown as Record<string, { _timeout?: ReturnType<typeof setTimeout> } | undefined>)[pollField];
+  manager.dispose();
+  await new Promise((resolve) => setImmediate(resolve));
+  clearTimeout(poll?._timeout);
+}
+
+/** The subprotocol the server must have accepted for a framing ('' is none: the default JSON framing). */
 export function expectedProtocol(framing: Framing): string {
   return framing === 'v1' ? V1_PROTOCOL : '';
 }
 
-/** Everything one request produced: its iopub messages in order, its stdin requests and its reply. */
-export interface Exchange<R extends KernelMessage.IShellControlMessage = KernelMessage.IExecuteReplyMsg> {
+/** What one execute_request produced: its iopub messages in arrival order, and its reply. */
+export interface Exchange {
   readonly iopub: KernelMessage.IIOPubMessage[];
-  readonly reply: R;
+  readonly reply: KernelMessage.IExecuteReplyMsg;
 }
 
 /**
@@ -109,13 +133,19 @@ export interface Exchange<R extends KernelMessage.IShellControlMessage = KernelM
 export async function execute(
   kernel: Kernel.IKernelConnection,
   code: string,
-  options: { allowStdin?: boolean; onStdin?: (msg: KernelMessage.IStdinMessage, future: Kernel.IShellFuture) => void; onIOPub?: (msg: KernelMessage.IIOPubMessage) => void } = {},
+  options: {
+    allowStdin?: boolean;
+    stopOnError?: boolean;
+    onStdin?: (
+      msg: KernelMessage.IStdinMessage,
+      future: Kernel.IShellFuture<KernelMessage.IExecuteRequestMsg, KernelMessage.IExecuteReplyMsg>,
+    ) => void;
+  } = {},
 ): Promise<Exchange> {
   const iopub: KernelMessage.IIOPubMessage[] = [];
-  const future = kernel.requestExecute({ code, allow_stdin: options.allowStdin ?? false, stop_on_error: true });
+  const future = kernel.requestExecute({ code, allow_stdin: options.allowStdin ?? false, stop_on_error: options.stopOnError ?? true });
   future.onIOPub = (msg) => {
     iopub.push(msg);
-    options.onIOPub?.(msg);
   };
   if (options.onStdin) {
     const answer = options.onStdin;
@@ -152,10 +182,10 @@ export function quietServicesLogs(): void {
 
 /**
  * Asserts what the server negotiated for every socket this client opened to a kernel: the
- * accepted subprotocol, and the frame kinds it then sent (v1: only binary; JSON: text, since
- * these tests send no binary buffers).
+ * accepted subprotocol, and the frame kinds it then sent (v1: only binary; JSON: text, and
+ * binary frames only for messages with buffers, which `binaryBuffers` says the test sent).
  */
-export function expectFraming(client: ServicesClient, kernelId: string): void {
+export function expectFraming(client: ServicesClient, kernelId: string, options: { binaryBuffers?: boolean } = {}): void {
   const records = client.socketsFor(kernelId);
   expect(records.length).toBeGreaterThan(0);
   for (const record of records) {
@@ -168,7 +198,8 @@ export function expectFraming(client: ServicesClient, kernelId: string): void {
     expect(text).toBe(0);
     expect(binary).toBeGreaterThan(0);
   } else {
-    expect(binary).toBe(0);
+    if (options.binaryBuffers) expect(binary).toBeGreaterThan(0);
+    else expect(binary).toBe(0);
     expect(text).toBeGreaterThan(0);
   }
 }

@@ -50,9 +50,26 @@ export class ClientSession {
     this.bufferMessage(channel, message);
   }
 
-  /** The WebSocket went away: keep the sockets and buffer until it comes back. */
-  detach(): void {
+  /**
+   * The WebSocket went away: keep the sockets and buffer until it comes back. Returns false,
+   * changing nothing, when `connection` is given and no longer the session's (it was replaced).
+   */
+  detach(connection?: ClientConnection): boolean {
+    if (connection && connection !== this.connection) return false;
     this.connection = undefined;
+    return true;
+  }
+
+  /**
+   * A new WebSocket came with this session id while the old one still looks open: the client
+   * reconnected before the old socket's close reached us (e.g. a dropped network). As Jupyter
+   * Server does, the new socket takes the session over, so the replies and input requests of
+   * requests already sent reach it, and the stale socket is closed.
+   */
+  replace(connection: ClientConnection): void {
+    const stale = this.connection;
+    this.connection = connection;
+    stale?.close(1000, 'replaced by a newer connection with the same session id');
   }
 
   /** A WebSocket with this session id came back: replay what was buffered, in order. */

@@ -6,6 +6,9 @@ import { KernelChannels } from '../protocol/kernel-channels';
 import { createMessage, RawMessage, type Channel } from '../protocol/messages';
 import { MessageSigner } from '../protocol/wire';
 
+/** Nudge interval once the kernel has replied but no iopub message of ours arrived yet. */
+const IOPUB_JOIN_NUDGE_MS = 10;
+
 /**
  * The gateway's own connection to a kernel: shell and control for its requests
  * (kernel_info, interrupt, shutdown) and the kernel's single iopub subscription, whose
@@ -57,14 +60,22 @@ export class KernelClient {
     let replied = false;
     const sent: string[] = [];
     this.iopubSeen = new Set();
+    // A send can wait forever (a DEALER with no usable peer, e.g. a port taken by another
+    // process): the abort (timeout, kernel exit) must still end the wait.
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+    aborted.catch(() => undefined);
     try {
       while (!signal.aborted) {
       const msgId = randomUUID();
       sent.push(msgId);
       const reply = deferred<RawMessage>();
+      reply.promise.catch(() => undefined); // close() after an abort rejects it with nobody waiting
       this.pending.set(msgId, reply);
       this.iopubWaiter = deferred<void>();
-      await this.channels.send('shell', RawMessage.fromMessage(createMessage('kernel_info_request', {}, { session: this.session, msgId })));
+      await Promise.race([this.channels.send('shell', RawMessage.fromMessage(createMessage('kernel_info_request', {}, { session: this.session, msgId }))), aborted]);
       const timer = setTimeout(() => reply.reject(new Error('nudge')), intervalMs);
       try {
         await reply.promise;
@@ -77,7 +88,9 @@ export class KernelClient {
       }
       if (replied) {
         if (sent.some((id) => this.iopubSeen.has(id))) return;
-        await Promise.race([this.iopubWaiter.promise, new Promise((resolve) => setTimeout(resolve, intervalMs))]);
+        // The kernel answers; only the iopub subscription may still be joining. Nothing more
+        // arrives on iopub unless we ask, so nudge again soon rather than after a full interval.
+        await Promise.race([this.iopubWaiter.promise, new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, IOPUB_JOIN_NUDGE_MS)))]);
         if (sent.some((id) => this.iopubSeen.has(id))) return;
       }
       }

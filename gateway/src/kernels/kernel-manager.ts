@@ -263,7 +263,7 @@ export class KernelManager {
     const client = new KernelClient(provisioned.connection, new MessageSigner(provisioned.connection.key), kernel.onIopub, this.log);
     kernel.client = client;
     try {
-      if (readiness === 'heartbeat') void client.send('shell', 'kernel_info_request', {}); // refreshes execution_state once the shell is free
+      if (readiness === 'heartbeat') void this.refreshReattachedState(kernel, client); // execution_state, once the shell is free
       else await client.waitReady(readiness);
     } catch (error) {
       client.close();
@@ -343,6 +343,21 @@ export class KernelManager {
     const tail = await provisioned.logTail(STDERR_TAIL_BYTES).catch(() => '');
     await provisioned.cleanup({ keepForRestart: false }).catch(() => undefined);
     return tail;
+  }
+
+  /**
+   * Asks a reattached kernel for kernel_info. Its status messages for the request may be sent
+   * before the new iopub subscription has joined (ZMQ's slow joiner) and be lost, so the reply
+   * itself settles a state still unknown: a kernel that answers on shell was idle. A kernel busy
+   * for longer than the wait reports its state with the status that ends the busy cell.
+   */
+  private async refreshReattachedState(kernel: ManagedKernel, client: KernelClient): Promise<void> {
+    try {
+      await client.request('shell', 'kernel_info_request', {}, this.deps.options.startupTimeoutMs);
+    } catch {
+      return; // client closed, or still busy
+    }
+    if (kernel.client === client && kernel.executionState === 'unknown') kernel.executionState = 'idle';
   }
 
   private persist(kernel: ManagedKernel): void {

@@ -98,7 +98,8 @@ export class ManagedKernel {
 
   /**
    * Attaches a WebSocket. A session id that matches a buffering session takes it over and
-   * gets the buffered messages replayed; any other buffering session is dropped (one per kernel).
+   * gets the buffered messages replayed; one that matches a live session replaces its stale
+   * socket (as Jupyter Server does); any other buffering session is dropped (one per kernel).
    */
   async attach(sessionId: string | undefined, connection: ClientConnection): Promise<ClientSession> {
     const id = sessionId || randomUUID();
@@ -108,18 +109,26 @@ export class ManagedKernel {
       await existing.reattach(connection);
       return existing;
     }
+    if (existing) {
+      this.log.warn({ session: id }, 'replacing stale connection: a client came back with the session id of a socket still open');
+      this.dropBufferingSessions(id);
+      existing.replace(connection);
+      return existing;
+    }
     this.dropBufferingSessions(undefined);
     if (!this.provisioned) throw new Error('kernel has no running process to connect to');
-    const key = existing ? `${id}:${randomUUID()}` : id; // two live sockets with one session id stay apart
-    const session = new ClientSession(key, connection, this.provisioned.connection, this.client!.signer, this.bufferLimits, this.log);
-    this.sessions.set(key, session);
+    const session = new ClientSession(id, connection, this.provisioned.connection, this.client!.signer, this.bufferLimits, this.log);
+    this.sessions.set(id, session);
     return session;
   }
 
-  /** The WebSocket closed: the session starts buffering until it reconnects. */
-  detach(session: ClientSession): void {
+  /**
+   * The WebSocket closed: the session starts buffering until it reconnects. Nothing happens if
+   * `connection` is given and a newer socket already took the session over.
+   */
+  detach(session: ClientSession, connection?: ClientConnection): void {
+    if (!session.detach(connection)) return;
     this.dropBufferingSessions(session.sessionId); // Jupyter keeps one buffering session per kernel
-    session.detach();
   }
 
   /** A message from a client for the kernel. */

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { CLIENT_CHANNELS, RawMessage, type Channel } from './messages';
 
 /**
@@ -83,6 +84,90 @@ function encodeV1(channel: Channel, message: RawMessage): Buffer {
   });
   table.writeBigUInt64LE(BigInt(offset), 8 * count);
   return Buffer.concat([table, ...parts]);
+}
+
+/** Parts at least this big travel as a WebSocket fragment of their own instead of being copied. */
+const FRAGMENT_MIN_BYTES = 64 * 1024;
+
+/** One kernel message as the fragments of one WebSocket message (usually a single fragment). */
+export interface ClientFrameFragments {
+  readonly fragments: readonly Buffer[];
+  readonly binary: boolean;
+  readonly byteLength: number;
+}
+
+/**
+ * Like `encodeForClient`, without copying big parts: small neighbouring pieces are joined and a
+ * big part (a stream's content, a buffer) becomes a fragment of its own, so a 50 MB output is
+ * never duplicated in memory. JSON text goes out as the kernel's bytes when they are valid
+ * UTF-8 (what clients check); otherwise it is decoded with replacement characters, as before.
+ */
+export function encodeForClientFragments(framing: Framing, channel: Channel, message: RawMessage): ClientFrameFragments {
+  if (framing === 'v1') {
+    const parts = [Buffer.from(channel), message.header, message.parentHeader, message.metadata, message.content, ...message.buffers];
+    const count = parts.length + 1;
+    const table = Buffer.alloc(8 * (count + 1));
+    table.writeBigUInt64LE(BigInt(count), 0);
+    let offset = table.length;
+    parts.forEach((part, index) => {
+      table.writeBigUInt64LE(BigInt(offset), 8 * (index + 1));
+      offset += part.length;
+    });
+    table.writeBigUInt64LE(BigInt(offset), 8 * count);
+    return coalesce([table, ...parts], true);
+  }
+  const jsonParts = [message.header, message.parentHeader, message.metadata, message.content];
+  const hasBuffers = message.buffers.length > 0;
+  if (!hasBuffers && !jsonParts.every((part) => isUtf8(part))) {
+    return coalesce([Buffer.from(encodeJson(channel, message) as string)], false);
+  }
+  const json = [
+    JSON_HEAD,
+    message.header,
+    JSON_PARENT,
+    message.parentHeader,
+    JSON_METADATA,
+    message.metadata,
+    JSON_CONTENT,
+    message.content,
+    hasBuffers ? JSON_CHANNEL : JSON_NO_BUFFERS,
+    Buffer.from(channel),
+    JSON_TAIL,
+  ];
+  if (!hasBuffers) return coalesce(json, false);
+  let jsonLength = 0;
+  for (const piece of json) jsonLength += piece.length;
+  const offsets = Buffer.alloc(4 * (message.buffers.length + 2));
+  offsets.writeUInt32BE(message.buffers.length + 1, 0);
+  let offset = offsets.length;
+  offsets.writeUInt32BE(offset, 4);
+  offset += jsonLength;
+  message.buffers.forEach((buffer, index) => {
+    offsets.writeUInt32BE(offset, 4 * (index + 2));
+    offset += buffer.length;
+  });
+  return coalesce([offsets, ...json, ...message.buffers], true);
+}
+
+function coalesce(pieces: readonly Buffer[], binary: boolean): ClientFrameFragments {
+  const fragments: Buffer[] = [];
+  let small: Buffer[] = [];
+  let byteLength = 0;
+  const flush = (): void => {
+    if (small.length > 0) fragments.push(small.length === 1 ? small[0]! : Buffer.concat(small));
+    small = [];
+  };
+  for (const piece of pieces) {
+    byteLength += piece.length;
+    if (piece.length >= FRAGMENT_MIN_BYTES) {
+      flush();
+      fragments.push(piece);
+    } else {
+      small.push(piece);
+    }
+  }
+  flush();
+  return { fragments, binary, byteLength };
 }
 
 // ---------------------------------------------------------------- client → kernel

@@ -45,7 +45,7 @@ function presentedToken(request: IncomingMessage): string | undefined {
     if (match) return match[1]!.trim();
   }
   const query = new URL(request.url ?? '/', 'http://gateway').searchParams.get('token');
-  return query ?? undefined;
+  return query || undefined; // an empty ?token= is no token (401), as an empty "Authorization: token " is
 }
 
 function digest(value: string): Buffer {

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { GatewayError, type ErrorCode } from '../../common/errors';
+import { GatewayError, InvalidInputError, type ErrorCode } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 
 /** The one place where error codes become HTTP status codes. */
@@ -32,7 +32,9 @@ export function errorBody(error: unknown): { status: number; body: ErrorBody } {
   const gatewayError =
     error instanceof GatewayError
       ? error
-      : new GatewayError('internal', `Internal error: ${error instanceof Error ? error.message : String(error)}. The gateway log has the details.`);
+      : error instanceof URIError // a request path with broken %-encoding (express and the upgrade handler decode it)
+        ? new InvalidInputError(`The URL is not valid: ${error.message.replace(/^URI malformed$/, 'malformed %-encoding')}. Percent-encode path segments (encodeURIComponent).`)
+        : new GatewayError('internal', `Internal error: ${error instanceof Error ? error.message : String(error)}. The gateway log has the details.`);
   const status = STATUS_BY_CODE[gatewayError.code];
   const stderrTail = gatewayError.details?.['stderrTail'];
   return {

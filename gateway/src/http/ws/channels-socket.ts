@@ -6,7 +6,7 @@ import type { ClientSession } from '../../kernels/client-session';
 import type { ManagedKernel } from '../../kernels/managed-kernel';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics';
 import { createMessage, RawMessage, type Channel } from '../../protocol/messages';
-import { decodeFromClient, encodeForClient, FramingError, type Framing } from '../../protocol/ws-framing';
+import { decodeFromClient, encodeForClientFragments, FramingError, type Framing } from '../../protocol/ws-framing';
 
 /** Above this many unsent bytes the kernel's reader waits: backpressure instead of unbounded memory. */
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
@@ -22,6 +22,8 @@ export class ChannelsSocket implements ClientConnection {
   private unsentBytes = 0;
   private drainWaiters: (() => void)[] = [];
   private pendingFromClient: Promise<void> = Promise.resolve();
+  private detached = false;
+  private corked = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -29,6 +31,8 @@ export class ChannelsSocket implements ClientConnection {
     private readonly framing: Framing,
     private readonly metrics: GatewayMetrics,
     private readonly log: Logger,
+    /** The TCP socket under `socket`: corked for one event-loop turn so a burst of messages is one write. */
+    private readonly transport?: { cork(): void; uncork(): void },
   ) {}
 
   /** Attaches to the kernel and starts relaying. */
@@ -39,28 +43,51 @@ export class ChannelsSocket implements ClientConnection {
     // Frames that arrive while attaching are queued behind the attach, in order.
     const attached = this.kernel.attach(sessionId, this).then((session) => {
       this.session = session;
+      if (this.socket.readyState !== this.socket.OPEN) this.detachSession(); // it closed while attaching
     });
-    this.pendingFromClient = attached;
+    // The queue must never reject: a rejected link would skip every later frame and, unhandled,
+    // stop the whole gateway process (e.g. frames sent to a dead kernel, whose attach fails).
+    this.pendingFromClient = attached.catch(() => undefined);
     this.socket.on('message', (data, isBinary) => {
-      this.pendingFromClient = this.pendingFromClient.then(() => this.fromClient(toBuffer(data), isBinary));
+      this.pendingFromClient = this.pendingFromClient
+        .then(() => this.fromClient(toBuffer(data), isBinary))
+        .catch((error: unknown) => this.log.error({ kernelId: this.kernel.id, err: (error as Error)?.message ?? String(error) }, 'could not handle a client frame'));
     });
     await attached;
   }
 
   deliver(channel: Channel, message: RawMessage): Promise<void> {
-    if (this.socket.readyState !== this.socket.OPEN) return Promise.resolve();
-    const frame = encodeForClient(this.framing, channel, message);
-    const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    if (this.socket.readyState !== this.socket.OPEN) {
+      // The client is leaving (close handshake under way): from now on the session buffers what
+      // arrives, for a replay if it reconnects, instead of this socket dropping it.
+      const session = this.session;
+      if (session && this.detachSession()) return session.deliver(channel, message) ?? Promise.resolve();
+      return Promise.resolve();
+    }
+    // Big parts go out as fragments of one WebSocket message, never copied (see encodeForClientFragments).
+    const { fragments, binary, byteLength: size } = encodeForClientFragments(this.framing, channel, message);
     this.unsentBytes += size;
     this.metrics.countMessage(channel, 'out');
-    this.socket.send(frame, { binary: typeof frame !== 'string' }, () => {
+    const sent = (): void => {
       this.unsentBytes -= size;
       if (this.unsentBytes <= HIGH_WATER_BYTES / 2 && this.drainWaiters.length > 0) {
         const waiters = this.drainWaiters;
         this.drainWaiters = [];
         for (const wake of waiters) wake();
       }
-    });
+    };
+    if (this.transport && !this.corked) {
+      // Every write is a costly syscall: messages the kernel sent together (busy and execute_input,
+      // execute_reply and idle) leave in one, at the end of this turn of the event loop.
+      this.corked = true;
+      this.transport.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.transport!.uncork();
+      });
+    }
+    const last = fragments.length - 1;
+    fragments.forEach((fragment, index) => this.socket.send(fragment, { binary, fin: index === last }, index === last ? sent : undefined));
     if (this.unsentBytes <= HIGH_WATER_BYTES) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
@@ -92,7 +119,15 @@ export class ChannelsSocket implements ClientConnection {
     this.metrics.websockets.dec();
     for (const wake of this.drainWaiters) wake();
     this.drainWaiters = [];
-    if (this.session) this.kernel.detach(this.session);
+    this.detachSession();
+  }
+
+  /** Hands the session back to the kernel to buffer, once; false if there is none or it was done. */
+  private detachSession(): boolean {
+    if (!this.session || this.detached) return false;
+    this.detached = true;
+    this.kernel.detach(this.session, this);
+    return true;
   }
 }
 
