@@ -2,10 +2,8 @@
 // WebSocket framings: client-opened comms to a kernel target, and kernel-opened comms to a
 // client target.
 import { KernelMessage, type Kernel } from '@jupyterlab/services';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness';
-import { execute, expectFraming, FRAMINGS, quietServicesLogs, servicesClient, type ServicesClient } from './services-client';
-
-const KERNEL_TIMEOUT_MS = 60_000;
+import { gatewayForFile, kernelForBlock } from './fixtures';
+import { execute, expectFraming, FRAMINGS } from './services-client';
 
 /** A kernel-side comm target that logs what it sees and echoes every message (and its buffers) back. */
 const REGISTER_ECHO_TARGET = `
@@ -24,16 +22,7 @@ def berth_echo_target(comm, open_msg):
 get_ipython().kernel.comm_manager.register_target("berth_echo", berth_echo_target)
 `;
 
-let gw: TestGateway;
-
-beforeAll(async () => {
-  quietServicesLogs();
-  gw = await startTestGateway();
-});
-
-afterAll(async () => {
-  await gw?.stop();
-});
+const gateway = gatewayForFile();
 
 /** Runs code whose last line prints JSON, and returns it parsed. */
 async function printedJson(kernel: Kernel.IKernelConnection, code: string): Promise<unknown> {
@@ -47,24 +36,10 @@ async function printedJson(kernel: Kernel.IKernelConnection, code: string): Prom
 }
 
 describe.each(FRAMINGS)('python3 comms over the %s framing', (framing) => {
-  let client: ServicesClient;
-  let kernel: Kernel.IKernelConnection;
-
-  beforeAll(async () => {
-    client = servicesClient(gw, framing);
-    kernel = await client.kernels.startNew({ name: 'python3' });
-    await kernel.info;
-    const setup = await execute(kernel, REGISTER_ECHO_TARGET);
-    expect(setup.reply.content.status).toBe('ok');
-  }, KERNEL_TIMEOUT_MS);
-
-  afterAll(async () => {
-    if (kernel && !kernel.isDisposed) await kernel.shutdown();
-    await client?.dispose();
-  }, KERNEL_TIMEOUT_MS);
+  const python = kernelForBlock(gateway, framing, 'python3', REGISTER_ECHO_TARGET);
 
   test('client-opened comm: open, message echo, comm_info, close, all seen by the kernel target', async () => {
-    const comm = kernel.createComm('berth_echo');
+    const comm = python.kernel.createComm('berth_echo');
     const received: KernelMessage.ICommMsgMsg[] = [];
     comm.onMsg = (msg) => {
       received.push(msg);
@@ -79,20 +54,20 @@ describe.each(FRAMINGS)('python3 comms over the %s framing', (framing) => {
     expect(received).toHaveLength(2);
     expect(received[1]!.content.data).toEqual({ echo: { ping: 1 } });
 
-    const info = await kernel.requestCommInfo({ target_name: 'berth_echo' });
+    const info = await python.kernel.requestCommInfo({ target_name: 'berth_echo' });
     expect(info.content.status).toBe('ok');
     if (info.content.status === 'ok') expect(info.content.comms).toEqual({ [comm.commId]: { target_name: 'berth_echo' } });
 
     await comm.close({ bye: true }).done;
     expect(comm.isDisposed).toBe(true);
-    expect(kernel.hasComm(comm.commId)).toBe(false);
+    expect(python.kernel.hasComm(comm.commId)).toBe(false);
 
-    expect(await printedJson(kernel, 'print(json.dumps(berth_comm_log))')).toEqual([
+    expect(await printedJson(python.kernel, 'print(json.dumps(berth_comm_log))')).toEqual([
       ['open', { hello: 'berth' }],
       ['msg', { ping: 1 }],
       ['close', { bye: true }],
     ]);
-    const after = await kernel.requestCommInfo({ target_name: 'berth_echo' });
+    const after = await python.kernel.requestCommInfo({ target_name: 'berth_echo' });
     if (after.content.status === 'ok') expect(after.content.comms).toEqual({});
     expect(after.content.status).toBe('ok');
   });
@@ -103,7 +78,7 @@ describe.each(FRAMINGS)('python3 comms over the %s framing', (framing) => {
     const fromKernel: unknown[] = [];
     let closed!: (msg: KernelMessage.ICommCloseMsg) => void;
     const closedByKernel = new Promise<KernelMessage.ICommCloseMsg>((resolve) => (closed = resolve));
-    kernel.registerCommTarget('berth_client', (comm, msg) => {
+    python.kernel.registerCommTarget('berth_client', (comm, msg) => {
       comm.onMsg = (message) => {
         fromKernel.push(message.content.data);
       };
@@ -112,7 +87,7 @@ describe.each(FRAMINGS)('python3 comms over the %s framing', (framing) => {
     });
 
     const open = await execute(
-      kernel,
+      python.kernel,
       'from ipykernel.comm import Comm\nberth_to_client = []\nberth_kc = Comm(target_name="berth_client", data={"from": "kernel"})\nberth_kc.on_msg(lambda m: berth_to_client.append(m["content"]["data"]))',
     );
     expect(open.reply.content.status).toBe('ok');
@@ -121,9 +96,9 @@ describe.each(FRAMINGS)('python3 comms over the %s framing', (framing) => {
     expect(msg.content).toMatchObject({ comm_id: comm.commId, target_name: 'berth_client', data: { from: 'kernel' } });
 
     await comm.send({ answer: 42 }).done;
-    expect(await printedJson(kernel, 'print(json.dumps(berth_to_client))')).toEqual([{ answer: 42 }]);
+    expect(await printedJson(python.kernel, 'print(json.dumps(berth_to_client))')).toEqual([{ answer: 42 }]);
 
-    const pushed = await execute(kernel, 'berth_kc.send({"update": "x"})\nberth_kc.close({"reason": "done"})');
+    const pushed = await execute(python.kernel, 'berth_kc.send({"update": "x"})\nberth_kc.close({"reason": "done"})');
     expect(pushed.reply.content.status).toBe('ok');
     expect(fromKernel).toEqual([{ update: 'x' }]);
     const closeMsg = await closedByKernel;
@@ -131,7 +106,7 @@ describe.each(FRAMINGS)('python3 comms over the %s framing', (framing) => {
   });
 
   test('binary buffers on a comm message reach the kernel and come back byte for byte', async () => {
-    const comm = kernel.createComm('berth_echo');
+    const comm = python.kernel.createComm('berth_echo');
     const received: KernelMessage.ICommMsgMsg[] = [];
     comm.onMsg = (msg) => {
       received.push(msg);
@@ -153,6 +128,6 @@ describe.each(FRAMINGS)('python3 comms over the %s framing', (framing) => {
 
   test(`the server accepted the ${framing} framing`, () => {
     // JSON framing sends messages with buffers as binary frames, so both kinds are expected there.
-    expectFraming(client, kernel.id, { binaryBuffers: true });
+    expectFraming(python.client, python.kernel.id, { binaryBuffers: true });
   });
 });

@@ -1,43 +1,20 @@
 // @jupyterlab/services executing Python through Berth, over both WebSocket framings:
 // the exact iopub sequence and reply for stream, execute_result, display_data, error and stdin.
-import { KernelAPI, KernelMessage, type Kernel } from '@jupyterlab/services';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness';
-import { execute, expectFraming, FRAMINGS, quietServicesLogs, servicesClient, types, type ServicesClient } from './services-client';
+import { KernelAPI, KernelMessage } from '@jupyterlab/services';
+import { gatewayForFile, kernelForBlock } from './fixtures';
+import { execute, expectFraming, FRAMINGS, types } from './services-client';
 
-const KERNEL_TIMEOUT_MS = 60_000;
-
-let gw: TestGateway;
-
-beforeAll(async () => {
-  quietServicesLogs();
-  gw = await startTestGateway();
-});
-
-afterAll(async () => {
-  await gw?.stop();
-});
+const gateway = gatewayForFile();
 
 describe.each(FRAMINGS)('python3 execute over the %s framing', (framing) => {
-  let client: ServicesClient;
-  let kernel: Kernel.IKernelConnection;
-
-  beforeAll(async () => {
-    client = servicesClient(gw, framing);
-    kernel = await client.kernels.startNew({ name: 'python3' });
-    await kernel.info;
-  }, KERNEL_TIMEOUT_MS);
-
-  afterAll(async () => {
-    if (kernel && !kernel.isDisposed) await kernel.shutdown();
-    await client?.dispose();
-  }, KERNEL_TIMEOUT_MS);
+  const python = kernelForBlock(gateway, framing, 'python3');
 
   test('startNew gives a connected python3 kernel that answered kernel_info', async () => {
     // (No execution_state here: the idle status of the client's kernel_info may trail its reply.)
-    const model = await KernelAPI.getKernelModel(kernel.id, client.settings);
-    expect(model).toMatchObject({ id: kernel.id, name: 'python3', connections: 1 });
-    expect(kernel.connectionStatus).toBe('connected');
-    const info = await kernel.info;
+    const model = await KernelAPI.getKernelModel(python.kernel.id, python.client.settings);
+    expect(model).toMatchObject({ id: python.kernel.id, name: 'python3', connections: 1 });
+    expect(python.kernel.connectionStatus).toBe('connected');
+    const info = await python.kernel.info;
     expect(info.status).toBe('ok');
     expect(info.implementation).toBe('ipython');
     expect(info.language_info.name).toBe('python');
@@ -46,7 +23,7 @@ describe.each(FRAMINGS)('python3 execute over the %s framing', (framing) => {
 
   test('print() yields busy, execute_input, one stdout stream, idle and an ok reply', async () => {
     const code = 'print("hello, berth")';
-    const { iopub, reply } = await execute(kernel, code);
+    const { iopub, reply } = await execute(python.kernel, code);
     expect(types(iopub)).toEqual(['status', 'execute_input', 'stream', 'status']);
     expect(iopub.map((msg) => msg.channel)).toEqual(['iopub', 'iopub', 'iopub', 'iopub']);
     expect(iopub[0]!.content).toEqual({ execution_state: 'busy' });
@@ -59,14 +36,14 @@ describe.each(FRAMINGS)('python3 execute over the %s framing', (framing) => {
   });
 
   test('stderr output arrives as a stderr stream', async () => {
-    const { iopub, reply } = await execute(kernel, 'import sys\nprint("careful", file=sys.stderr)');
+    const { iopub, reply } = await execute(python.kernel, 'import sys\nprint("careful", file=sys.stderr)');
     expect(types(iopub)).toEqual(['status', 'execute_input', 'stream', 'status']);
     expect(iopub[2]!.content).toEqual({ name: 'stderr', text: 'careful\n' });
     expect(reply.content.status).toBe('ok');
   });
 
   test('an expression yields an execute_result with the reply execution_count', async () => {
-    const { iopub, reply } = await execute(kernel, '6 * 7');
+    const { iopub, reply } = await execute(python.kernel, '6 * 7');
     expect(types(iopub)).toEqual(['status', 'execute_input', 'execute_result', 'status']);
     const result = iopub[2] as KernelMessage.IExecuteResultMsg;
     expect(result.content).toEqual({ data: { 'text/plain': '42' }, metadata: {}, execution_count: reply.content.execution_count });
@@ -74,15 +51,15 @@ describe.each(FRAMINGS)('python3 execute over the %s framing', (framing) => {
   });
 
   test('execution_count increases by one per stored execution', async () => {
-    const first = await execute(kernel, 'a_value = 1');
-    const second = await execute(kernel, 'a_value + 1');
+    const first = await execute(python.kernel, 'a_value = 1');
+    const second = await execute(python.kernel, 'a_value + 1');
     expect(first.reply.content.execution_count).toEqual(expect.any(Number));
     expect(second.reply.content.execution_count).toBe(first.reply.content.execution_count! + 1);
     expect(second.iopub[2]!.content).toMatchObject({ data: { 'text/plain': '2' } });
   });
 
   test('IPython.display yields a display_data with every mime bundle entry', async () => {
-    const { iopub, reply } = await execute(kernel, 'from IPython.display import display, HTML\ndisplay(HTML("<b>berth</b>"))');
+    const { iopub, reply } = await execute(python.kernel, 'from IPython.display import display, HTML\ndisplay(HTML("<b>berth</b>"))');
     expect(types(iopub)).toEqual(['status', 'execute_input', 'display_data', 'status']);
     const display = iopub[2] as KernelMessage.IDisplayDataMsg;
     expect(display.content.data).toEqual({ 'text/html': '<b>berth</b>', 'text/plain': '<IPython.core.display.HTML object>' });
@@ -93,7 +70,7 @@ describe.each(FRAMINGS)('python3 execute over the %s framing', (framing) => {
   test('an exception yields an error message and an error reply with the same ename and evalue', async () => {
     // stop_on_error false: with true, ipykernel aborts execute requests that reach it shortly
     // after the error (its abort window), which would make the next test's outcome racy.
-    const { iopub, reply } = await execute(kernel, '1 / 0', { stopOnError: false });
+    const { iopub, reply } = await execute(python.kernel, '1 / 0', { stopOnError: false });
     expect(types(iopub)).toEqual(['status', 'execute_input', 'error', 'status']);
     const error = iopub[2] as KernelMessage.IErrorMsg;
     expect(error.content.ename).toBe('ZeroDivisionError');
@@ -107,7 +84,7 @@ describe.each(FRAMINGS)('python3 execute over the %s framing', (framing) => {
 
   test('input() is answered through stdin: input_request, sendInputReply, then the output', async () => {
     const requests: KernelMessage.IStdinMessage[] = [];
-    const { iopub, reply } = await execute(kernel, 'name = input("Who? ")\nprint("hello " + name)', {
+    const { iopub, reply } = await execute(python.kernel, 'name = input("Who? ")\nprint("hello " + name)', {
       allowStdin: true,
       onStdin: (msg, future) => {
         requests.push(msg);
@@ -121,11 +98,11 @@ describe.each(FRAMINGS)('python3 execute over the %s framing', (framing) => {
     expect(types(iopub)).toEqual(['status', 'execute_input', 'stream', 'status']);
     expect(iopub[2]!.content).toEqual({ name: 'stdout', text: 'hello Ada\n' });
     expect(reply.content.status).toBe('ok');
-    const check = await execute(kernel, 'name');
+    const check = await execute(python.kernel, 'name');
     expect(check.iopub[2]!.content).toMatchObject({ data: { 'text/plain': "'Ada'" } });
   });
 
   test(`the server accepted the ${framing} framing and sent frames in it`, () => {
-    expectFraming(client, kernel.id);
+    expectFraming(python.client, python.kernel.id);
   });
 });

@@ -1,45 +1,19 @@
 // @jupyterlab/services asking a Python kernel on Berth for completions, inspection and
 // history, over both WebSocket framings.
-import type { Kernel } from '@jupyterlab/services';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness';
-import { execute, expectFraming, FRAMINGS, quietServicesLogs, servicesClient, type ServicesClient } from './services-client';
+import { gatewayForFile, kernelForBlock } from './fixtures';
+import { execute, expectFraming, FRAMINGS } from './services-client';
 
-const KERNEL_TIMEOUT_MS = 60_000;
+/** Defines the names the tests complete, inspect and find in the history. */
+const SETUP_CODE = 'berth_alpha = 1\nberth_beta = "two"\ndef berth_greet(name):\n    """Greets NAME politely."""\n    return "hi " + name';
 
-let gw: TestGateway;
-
-beforeAll(async () => {
-  quietServicesLogs();
-  gw = await startTestGateway();
-});
-
-afterAll(async () => {
-  await gw?.stop();
-});
+const gateway = gatewayForFile();
 
 describe.each(FRAMINGS)('python3 introspection over the %s framing', (framing) => {
-  let client: ServicesClient;
-  let kernel: Kernel.IKernelConnection;
-
-  beforeAll(async () => {
-    client = servicesClient(gw, framing);
-    kernel = await client.kernels.startNew({ name: 'python3' });
-    await kernel.info;
-    const setup = await execute(
-      kernel,
-      'berth_alpha = 1\nberth_beta = "two"\ndef berth_greet(name):\n    """Greets NAME politely."""\n    return "hi " + name',
-    );
-    expect(setup.reply.content.status).toBe('ok');
-  }, KERNEL_TIMEOUT_MS);
-
-  afterAll(async () => {
-    if (kernel && !kernel.isDisposed) await kernel.shutdown();
-    await client?.dispose();
-  }, KERNEL_TIMEOUT_MS);
+  const python = kernelForBlock(gateway, framing, 'python3', SETUP_CODE);
 
   test('complete_request returns the matching names and the replaced range', async () => {
     const code = 'berth_';
-    const reply = await kernel.requestComplete({ code, cursor_pos: code.length });
+    const reply = await python.kernel.requestComplete({ code, cursor_pos: code.length });
     expect(reply.header.msg_type).toBe('complete_reply');
     expect(reply.channel).toBe('shell');
     expect(reply.content.status).toBe('ok');
@@ -51,7 +25,7 @@ describe.each(FRAMINGS)('python3 introspection over the %s framing', (framing) =
 
   test('complete_request on an attribute completes within the object', async () => {
     const code = 'berth_beta.upp';
-    const reply = await kernel.requestComplete({ code, cursor_pos: code.length });
+    const reply = await python.kernel.requestComplete({ code, cursor_pos: code.length });
     expect(reply.content.status).toBe('ok');
     if (reply.content.status !== 'ok') return;
     const { matches, cursor_start: start } = reply.content;
@@ -61,7 +35,7 @@ describe.each(FRAMINGS)('python3 introspection over the %s framing', (framing) =
 
   test('inspect_request finds a user function and returns its docstring', async () => {
     const code = 'berth_greet';
-    const reply = await kernel.requestInspect({ code, cursor_pos: code.length, detail_level: 0 });
+    const reply = await python.kernel.requestInspect({ code, cursor_pos: code.length, detail_level: 0 });
     expect(reply.header.msg_type).toBe('inspect_reply');
     expect(reply.content.status).toBe('ok');
     if (reply.content.status !== 'ok') return;
@@ -71,7 +45,7 @@ describe.each(FRAMINGS)('python3 introspection over the %s framing', (framing) =
 
   test('inspect_request on an unknown name reports found: false', async () => {
     const code = 'no_such_name_anywhere';
-    const reply = await kernel.requestInspect({ code, cursor_pos: code.length, detail_level: 0 });
+    const reply = await python.kernel.requestInspect({ code, cursor_pos: code.length, detail_level: 0 });
     expect(reply.content.status).toBe('ok');
     if (reply.content.status !== 'ok') return;
     expect(reply.content.found).toBe(false);
@@ -79,8 +53,15 @@ describe.each(FRAMINGS)('python3 introspection over the %s framing', (framing) =
   });
 
   test('history_request (range over this session) returns the executed inputs in order', async () => {
-    await execute(kernel, 'berth_alpha + 100');
-    const reply = await kernel.requestHistory({ output: false, raw: true, hist_access_type: 'range', session: 0, start: 1, stop: 1000 });
+    await execute(python.kernel, 'berth_alpha + 100');
+    const reply = await python.kernel.requestHistory({
+      output: false,
+      raw: true,
+      hist_access_type: 'range',
+      session: 0,
+      start: 1,
+      stop: 1000,
+    });
     expect(reply.header.msg_type).toBe('history_reply');
     expect(reply.content.status).toBe('ok');
     if (reply.content.status !== 'ok') return;
@@ -92,8 +73,8 @@ describe.each(FRAMINGS)('python3 introspection over the %s framing', (framing) =
   });
 
   test('history_request (tail, n=1) returns the latest input', async () => {
-    await execute(kernel, 'berth_alpha * 7');
-    const reply = await kernel.requestHistory({ output: false, raw: true, hist_access_type: 'tail', n: 1 });
+    await execute(python.kernel, 'berth_alpha * 7');
+    const reply = await python.kernel.requestHistory({ output: false, raw: true, hist_access_type: 'tail', n: 1 });
     expect(reply.content.status).toBe('ok');
     if (reply.content.status !== 'ok') return;
     expect(reply.content.history).toHaveLength(1);
@@ -102,6 +83,6 @@ describe.each(FRAMINGS)('python3 introspection over the %s framing', (framing) =
   });
 
   test(`the server accepted the ${framing} framing`, () => {
-    expectFraming(client, kernel.id);
+    expectFraming(python.client, python.kernel.id);
   });
 });

@@ -5,34 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelAPI, KernelMessage, ServerConnection, type Kernel } from '@jupyterlab/services';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness';
-import {
-  execute,
-  expectFraming,
-  FRAMINGS,
-  nextEmission,
-  quietServicesLogs,
-  servicesClient,
-  types,
-  type ServicesClient,
-} from './services-client';
+import { gatewayForFile, INTERRUPT_TIMEOUT_MS, KERNEL_TIMEOUT_MS, kernelTest } from './fixtures';
+import { execute, expectFraming, FRAMINGS, nextEmission, servicesClient, types, type ServicesClient } from './services-client';
 
-const KERNEL_TIMEOUT_MS = 60_000;
-/** Below the 30 s the interrupted code sleeps, so an interrupt that does nothing fails rather than passing late. */
-const INTERRUPT_TIMEOUT_MS = 25_000;
-
-let gw: TestGateway;
+const gateway = gatewayForFile();
 const scratch = mkdtempSync(join(tmpdir(), 'berth-conformance-'));
 
-beforeAll(async () => {
-  quietServicesLogs();
-  gw = await startTestGateway();
-});
-
-afterAll(async () => {
-  await gw?.stop();
-  rmSync(scratch, { recursive: true, force: true });
-});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe.each(FRAMINGS)('python3 lifecycle over the %s framing', (framing) => {
   let client: ServicesClient;
@@ -46,7 +25,7 @@ describe.each(FRAMINGS)('python3 lifecycle over the %s framing', (framing) => {
   }
 
   beforeAll(() => {
-    client = servicesClient(gw, framing);
+    client = servicesClient(gateway(), framing);
   });
 
   afterAll(async () => {
@@ -57,23 +36,19 @@ describe.each(FRAMINGS)('python3 lifecycle over the %s framing', (framing) => {
     await client?.dispose();
   }, KERNEL_TIMEOUT_MS);
 
-  test(
-    'KernelAPI.startNew without a name starts the default spec; the kernel is listed and connectable',
-    async () => {
-      const model = await KernelAPI.startNew({}, client.settings);
-      expect(model).toMatchObject({ name: 'python3', execution_state: 'idle' });
-      const kernel = client.kernels.connectTo({ model });
-      started.push(kernel);
-      const info = await kernel.info;
-      expect(info.language_info.name).toBe('python');
-      const running = await KernelAPI.listRunning(client.settings);
-      expect(running.map((k) => k.id)).toContain(model.id);
-      const listed = await KernelAPI.getKernelModel(model.id, client.settings);
-      expect(listed).toMatchObject({ id: model.id, name: 'python3', connections: 1 });
-      expectFraming(client, model.id);
-    },
-    KERNEL_TIMEOUT_MS,
-  );
+  kernelTest('KernelAPI.startNew without a name starts the default spec; the kernel is listed and connectable', async () => {
+    const model = await KernelAPI.startNew({}, client.settings);
+    expect(model).toMatchObject({ name: 'python3', execution_state: 'idle' });
+    const kernel = client.kernels.connectTo({ model });
+    started.push(kernel);
+    const info = await kernel.info;
+    expect(info.language_info.name).toBe('python');
+    const running = await KernelAPI.listRunning(client.settings);
+    expect(running.map((k) => k.id)).toContain(model.id);
+    const listed = await KernelAPI.getKernelModel(model.id, client.settings);
+    expect(listed).toMatchObject({ id: model.id, name: 'python3', connections: 1 });
+    expectFraming(client, model.id);
+  });
 
   test('starting an unknown kernelspec is refused with a ResponseError naming it', async () => {
     const error = await KernelAPI.startNew({ name: 'no-such-spec' }, client.settings).then(
@@ -119,130 +94,118 @@ describe.each(FRAMINGS)('python3 lifecycle over the %s framing', (framing) => {
     INTERRUPT_TIMEOUT_MS,
   );
 
-  test(
-    'restart loses kernel state, and a second connected client sees restarting then idle and keeps working',
-    async () => {
-      const kernel = await startPython();
-      const other = client.kernels.connectTo({ model: kernel.model });
-      started.push(other);
-      await other.info;
-      expect((await execute(kernel, 'berth_state = 41')).reply.content.status).toBe('ok');
-      expect((await execute(other, 'berth_state + 1')).iopub[2]!.content).toMatchObject({ data: { 'text/plain': '42' } });
+  kernelTest('restart loses kernel state, and a second connected client sees restarting then idle and keeps working', async () => {
+    const kernel = await startPython();
+    const other = client.kernels.connectTo({ model: kernel.model });
+    started.push(other);
+    await other.info;
+    expect((await execute(kernel, 'berth_state = 41')).reply.content.status).toBe('ok');
+    expect((await execute(other, 'berth_state + 1')).iopub[2]!.content).toMatchObject({ data: { 'text/plain': '42' } });
 
-      const otherStatuses: string[] = [];
-      other.statusChanged.connect((_sender, status) => otherStatuses.push(status));
-      const otherConnection: string[] = [];
-      other.connectionStatusChanged.connect((_sender, status) => otherConnection.push(status));
-      const serverStatuses: string[] = [];
-      other.iopubMessage.connect((_sender, msg) => {
-        if (KernelMessage.isStatusMsg(msg)) serverStatuses.push(msg.content.execution_state);
-      });
-      const restartingSeen = nextEmission<string>(other.statusChanged, (status) => status === 'restarting');
+    const otherStatuses: string[] = [];
+    other.statusChanged.connect((_sender, status) => otherStatuses.push(status));
+    const otherConnection: string[] = [];
+    other.connectionStatusChanged.connect((_sender, status) => otherConnection.push(status));
+    const serverStatuses: string[] = [];
+    other.iopubMessage.connect((_sender, msg) => {
+      if (KernelMessage.isStatusMsg(msg)) serverStatuses.push(msg.content.execution_state);
+    });
+    const restartingSeen = nextEmission<string>(other.statusChanged, (status) => status === 'restarting');
 
-      await kernel.restart();
-      await restartingSeen;
-      // After the restart the other client talks to the new process: its state is gone.
-      // stop_on_error false: the NameError must not open ipykernel's abort window for the next request.
-      const otherAfter = await execute(other, 'berth_state', { stopOnError: false });
-      expect(otherAfter.reply.content.status).toBe('error');
-      expect((otherAfter.reply.content as KernelMessage.IReplyErrorContent).ename).toBe('NameError');
-      expect(serverStatuses).toContain('restarting');
-      const restartedAt = otherStatuses.indexOf('restarting');
-      expect(restartedAt).toBeGreaterThanOrEqual(0);
-      expect(otherStatuses.slice(restartedAt + 1)).toContain('idle');
-      expect(other.connectionStatus).toBe('connected');
-      expect(other.isDisposed).toBe(false);
-      expect(otherConnection).not.toContain('disconnected');
+    await kernel.restart();
+    await restartingSeen;
+    // After the restart the other client talks to the new process: its state is gone.
+    // stop_on_error false: the NameError must not open ipykernel's abort window for the next request.
+    const otherAfter = await execute(other, 'berth_state', { stopOnError: false });
+    expect(otherAfter.reply.content.status).toBe('error');
+    expect((otherAfter.reply.content as KernelMessage.IReplyErrorContent).ename).toBe('NameError');
+    expect(serverStatuses).toContain('restarting');
+    const restartedAt = otherStatuses.indexOf('restarting');
+    expect(restartedAt).toBeGreaterThanOrEqual(0);
+    expect(otherStatuses.slice(restartedAt + 1)).toContain('idle');
+    expect(other.connectionStatus).toBe('connected');
+    expect(other.isDisposed).toBe(false);
+    expect(otherConnection).not.toContain('disconnected');
 
-      const after = await execute(kernel, 'berth_state', { stopOnError: false });
-      expect(after.reply.content.status).toBe('error');
-      expect((after.reply.content as KernelMessage.IReplyErrorContent).ename).toBe('NameError');
-      expect(await KernelAPI.getKernelModel(kernel.id, client.settings)).toMatchObject({
-        id: kernel.id,
-        execution_state: 'idle',
-        connections: 2,
-      });
-      expectFraming(client, kernel.id);
-    },
-    KERNEL_TIMEOUT_MS,
-  );
+    const after = await execute(kernel, 'berth_state', { stopOnError: false });
+    expect(after.reply.content.status).toBe('error');
+    expect((after.reply.content as KernelMessage.IReplyErrorContent).ename).toBe('NameError');
+    expect(await KernelAPI.getKernelModel(kernel.id, client.settings)).toMatchObject({
+      id: kernel.id,
+      execution_state: 'idle',
+      connections: 2,
+    });
+    expectFraming(client, kernel.id);
+  });
 
-  test(
-    'a kernel process that dies is restarted in place: the client sees autorestarting and gets a fresh kernel',
-    async () => {
-      const kernel = await startPython();
-      expect((await execute(kernel, 'berth_state = 1')).reply.content.status).toBe('ok');
-      const statuses: string[] = [];
-      kernel.statusChanged.connect((_sender, status) => statuses.push(status));
-      const autorestarting = nextEmission<string>(kernel.statusChanged, (status) => status === 'autorestarting');
+  kernelTest('a kernel process that dies is restarted in place: the client sees autorestarting and gets a fresh kernel', async () => {
+    const kernel = await startPython();
+    expect((await execute(kernel, 'berth_state = 1')).reply.content.status).toBe('ok');
+    const statuses: string[] = [];
+    kernel.statusChanged.connect((_sender, status) => statuses.push(status));
+    const autorestarting = nextEmission<string>(kernel.statusChanged, (status) => status === 'autorestarting');
 
-      const dying = kernel.requestExecute({ code: 'import os\nos._exit(1)' });
-      const outcome = dying.done.then(
-        () => 'replied',
-        (error: Error) => error.message,
-      );
-      await autorestarting;
-      // The client cancels requests that were in flight when the kernel restarted.
-      expect(await outcome).toMatch(/^Canceled future for execute_request/);
+    const dying = kernel.requestExecute({ code: 'import os\nos._exit(1)' });
+    const outcome = dying.done.then(
+      () => 'replied',
+      (error: Error) => error.message,
+    );
+    await autorestarting;
+    // The client cancels requests that were in flight when the kernel restarted.
+    expect(await outcome).toMatch(/^Canceled future for execute_request/);
 
-      const after = await execute(kernel, 'berth_state', { stopOnError: false });
-      expect(after.reply.content.status).toBe('error');
-      expect((after.reply.content as KernelMessage.IReplyErrorContent).ename).toBe('NameError');
-      expect(statuses.slice(0, statuses.indexOf('autorestarting') + 1)).toEqual(expect.arrayContaining(['restarting', 'autorestarting']));
-      // Same kernel id; its model may still say "restarting" for a moment: the client can reach the
-      // new process before the gateway's own readiness check (kernel_info + iopub) has finished.
-      expect(await KernelAPI.getKernelModel(kernel.id, client.settings)).toMatchObject({ id: kernel.id, name: 'python3' });
-      expectFraming(client, kernel.id);
-    },
-    KERNEL_TIMEOUT_MS,
-  );
+    const after = await execute(kernel, 'berth_state', { stopOnError: false });
+    expect(after.reply.content.status).toBe('error');
+    expect((after.reply.content as KernelMessage.IReplyErrorContent).ename).toBe('NameError');
+    expect(statuses.slice(0, statuses.indexOf('autorestarting') + 1)).toEqual(expect.arrayContaining(['restarting', 'autorestarting']));
+    // Same kernel id; its model may still say "restarting" for a moment: the client can reach the
+    // new process before the gateway's own readiness check (kernel_info + iopub) has finished.
+    expect(await KernelAPI.getKernelModel(kernel.id, client.settings)).toMatchObject({ id: kernel.id, name: 'python3' });
+    expectFraming(client, kernel.id);
+  });
 
-  test(
-    'a dropped WebSocket reconnects with its session id and gets the output produced while it was away',
-    async () => {
-      const kernel = await startPython();
-      // A second client watches iopub, to know when the execution finished while the first is away.
-      const watcher = client.kernels.connectTo({ model: kernel.model, handleComms: false });
-      started.push(watcher);
-      await watcher.info;
-      const [socket] = client.socketsFor(kernel.id).filter((record) => record.url.includes(kernel.clientId));
-      const iopub: KernelMessage.IIOPubMessage[] = [];
-      let running!: () => void;
-      const isRunning = new Promise<void>((resolve) => (running = resolve));
-      const future = kernel.requestExecute({ code: 'import time\nprint("before", flush=True)\ntime.sleep(1)\nprint("after")\n"result"' });
-      future.onIOPub = (msg) => {
-        iopub.push(msg);
-        if (KernelMessage.isStreamMsg(msg)) running();
-      };
-      const finished = nextEmission<KernelMessage.IIOPubMessage>(
-        watcher.iopubMessage,
-        (msg) =>
-          KernelMessage.isStatusMsg(msg) && msg.content.execution_state === 'idle' && msg.parent_header.msg_id === future.msg.header.msg_id,
-      );
-      await isRunning;
+  kernelTest('a dropped WebSocket reconnects with its session id and gets the output produced while it was away', async () => {
+    const kernel = await startPython();
+    // A second client watches iopub, to know when the execution finished while the first is away.
+    const watcher = client.kernels.connectTo({ model: kernel.model, handleComms: false });
+    started.push(watcher);
+    await watcher.info;
+    const [socket] = client.socketsFor(kernel.id).filter((record) => record.url.includes(kernel.clientId));
+    const iopub: KernelMessage.IIOPubMessage[] = [];
+    let running!: () => void;
+    const isRunning = new Promise<void>((resolve) => (running = resolve));
+    const future = kernel.requestExecute({ code: 'import time\nprint("before", flush=True)\ntime.sleep(1)\nprint("after")\n"result"' });
+    future.onIOPub = (msg) => {
+      iopub.push(msg);
+      if (KernelMessage.isStreamMsg(msg)) running();
+    };
+    const finished = nextEmission<KernelMessage.IIOPubMessage>(
+      watcher.iopubMessage,
+      (msg) =>
+        KernelMessage.isStatusMsg(msg) && msg.content.execution_state === 'idle' && msg.parent_header.msg_id === future.msg.header.msg_id,
+    );
+    await isRunning;
 
-      client.refuseConnections(true);
-      socket!.socket.terminate(); // as if the network dropped; reconnect attempts fail until the execution is over
-      await finished;
-      expect(iopub.some((msg) => KernelMessage.isStreamMsg(msg) && msg.content.text === 'after\n')).toBe(false);
-      const reconnected = nextEmission<string>(kernel.connectionStatusChanged, (status) => status === 'connected');
-      client.refuseConnections(false);
-      await reconnected;
+    client.refuseConnections(true);
+    socket!.socket.terminate(); // as if the network dropped; reconnect attempts fail until the execution is over
+    await finished;
+    expect(iopub.some((msg) => KernelMessage.isStreamMsg(msg) && msg.content.text === 'after\n')).toBe(false);
+    const reconnected = nextEmission<string>(kernel.connectionStatusChanged, (status) => status === 'connected');
+    client.refuseConnections(false);
+    await reconnected;
 
-      const reply = await future.done;
-      expect(reply.content.status).toBe('ok');
-      expect(types(iopub)).toEqual(['status', 'execute_input', 'stream', 'stream', 'execute_result', 'status']);
-      expect(iopub[3]!.content).toEqual({ name: 'stdout', text: 'after\n' });
-      expect(iopub[4]!.content).toMatchObject({ data: { 'text/plain': "'result'" } });
-      const sockets = client.socketsFor(kernel.id).filter((record) => record.url.includes(kernel.clientId));
-      expect(sockets).toHaveLength(2);
-      expect(new URL(sockets[1]!.url).searchParams.get('session_id')).toBe(kernel.clientId);
-      expectFraming(client, kernel.id);
-    },
-    KERNEL_TIMEOUT_MS,
-  );
+    const reply = await future.done;
+    expect(reply.content.status).toBe('ok');
+    expect(types(iopub)).toEqual(['status', 'execute_input', 'stream', 'stream', 'execute_result', 'status']);
+    expect(iopub[3]!.content).toEqual({ name: 'stdout', text: 'after\n' });
+    expect(iopub[4]!.content).toMatchObject({ data: { 'text/plain': "'result'" } });
+    const sockets = client.socketsFor(kernel.id).filter((record) => record.url.includes(kernel.clientId));
+    expect(sockets).toHaveLength(2);
+    expect(new URL(sockets[1]!.url).searchParams.get('session_id')).toBe(kernel.clientId);
+    expectFraming(client, kernel.id);
+  });
 
-  test(
+  kernelTest(
     'a reconnect the gateway did not see coming replaces the stale socket, and the running request still gets its reply',
     async () => {
       const kernel = await startPython();
@@ -282,35 +245,30 @@ describe.each(FRAMINGS)('python3 lifecycle over the %s framing', (framing) => {
       expect(await KernelAPI.getKernelModel(kernel.id, client.settings)).toMatchObject({ connections: 1 });
       expectFraming(client, kernel.id);
     },
-    KERNEL_TIMEOUT_MS,
   );
 
-  test(
-    'shutdown removes the kernel (404 afterwards) and other clients see it dead',
-    async () => {
-      const kernel = await startPython();
-      const id = kernel.id;
-      const other = client.kernels.connectTo({ model: kernel.model });
-      started.push(other);
-      await other.info;
-      const otherDead = nextEmission<string>(other.statusChanged, (status) => status === 'dead');
+  kernelTest('shutdown removes the kernel (404 afterwards) and other clients see it dead', async () => {
+    const kernel = await startPython();
+    const id = kernel.id;
+    const other = client.kernels.connectTo({ model: kernel.model });
+    started.push(other);
+    await other.info;
+    const otherDead = nextEmission<string>(other.statusChanged, (status) => status === 'dead');
 
-      await kernel.shutdown();
-      expect(kernel.status).toBe('dead');
-      expect(kernel.isDisposed).toBe(true);
-      await otherDead;
-      expect(other.isDisposed).toBe(true);
+    await kernel.shutdown();
+    expect(kernel.status).toBe('dead');
+    expect(kernel.isDisposed).toBe(true);
+    await otherDead;
+    expect(other.isDisposed).toBe(true);
 
-      expect(await KernelAPI.getKernelModel(id, client.settings)).toBeUndefined();
-      expect((await gw.api(`api/kernels/${id}`)).status).toBe(404);
-      expect((await KernelAPI.listRunning(client.settings)).map((k) => k.id)).not.toContain(id);
-      const interrupt = await KernelAPI.interruptKernel(id, client.settings).then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-      expect(interrupt).toBeInstanceOf(ServerConnection.ResponseError);
-      expect((interrupt as ServerConnection.ResponseError).response.status).toBe(404);
-    },
-    KERNEL_TIMEOUT_MS,
-  );
+    expect(await KernelAPI.getKernelModel(id, client.settings)).toBeUndefined();
+    expect((await gateway().api(`api/kernels/${id}`)).status).toBe(404);
+    expect((await KernelAPI.listRunning(client.settings)).map((k) => k.id)).not.toContain(id);
+    const interrupt = await KernelAPI.interruptKernel(id, client.settings).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(interrupt).toBeInstanceOf(ServerConnection.ResponseError);
+    expect((interrupt as ServerConnection.ResponseError).response.status).toBe(404);
+  });
 });

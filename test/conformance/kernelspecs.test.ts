@@ -1,22 +1,20 @@
 // @jupyterlab/services reading kernelspecs from Berth: the list, one spec, and its resources.
 import { KernelSpecAPI, KernelSpecManager, ServerConnection } from '@jupyterlab/services';
 import { validateSpecModel } from '@jupyterlab/services/lib/kernelspec/validate';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness';
-import { disposeManager, quietServicesLogs, servicesClient, type ServicesClient } from './services-client';
+import { gatewayForFile } from './fixtures';
+import { disposeManager, servicesClient, type ServicesClient } from './services-client';
+
+const gateway = gatewayForFile();
 
 describe('kernelspecs through @jupyterlab/services', () => {
-  let gw: TestGateway;
   let client: ServicesClient;
 
-  beforeAll(async () => {
-    quietServicesLogs();
-    gw = await startTestGateway();
-    client = servicesClient(gw, 'json');
+  beforeAll(() => {
+    client = servicesClient(gateway(), 'json');
   });
 
   afterAll(async () => {
     await client?.dispose();
-    await gw?.stop();
   });
 
   test('KernelSpecAPI.getSpecs lists python3 (the default) and ir, validated by the client', async () => {
@@ -37,7 +35,7 @@ describe('kernelspecs through @jupyterlab/services', () => {
     const specs = await KernelSpecAPI.getSpecs(client.settings);
     const logo = specs.kernelspecs['python3']!.resources['logo-svg'];
     expect(logo).toBe('/kernelspecs/python3/logo-svg.svg');
-    const response = await ServerConnection.makeRequest(new URL(logo!, gw.url).href, {}, client.settings);
+    const response = await ServerConnection.makeRequest(new URL(logo!, gateway().url).href, {}, client.settings);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
     expect(await response.text()).toContain('<svg');

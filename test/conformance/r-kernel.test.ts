@@ -1,48 +1,27 @@
 // @jupyterlab/services running the R kernel (IRkernel) through Berth, over both WebSocket
 // framings: a value, an error and an interrupt.
-import { KernelAPI, KernelMessage, type Kernel } from '@jupyterlab/services';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness';
-import { execute, expectFraming, FRAMINGS, quietServicesLogs, servicesClient, types, type ServicesClient } from './services-client';
+import { KernelAPI, KernelMessage } from '@jupyterlab/services';
+import { gatewayForFile, INTERRUPT_TIMEOUT_MS, kernelForBlock } from './fixtures';
+import { execute, expectFraming, FRAMINGS, types } from './services-client';
 
-const KERNEL_TIMEOUT_MS = 60_000;
-/** Below the 30 s the interrupted code sleeps, so an interrupt that does nothing fails rather than passing late. */
-const INTERRUPT_TIMEOUT_MS = 25_000;
-
-let gw: TestGateway;
-
-beforeAll(async () => {
-  quietServicesLogs();
-  gw = await startTestGateway();
-});
-
-afterAll(async () => {
-  await gw?.stop();
-});
+const gateway = gatewayForFile();
 
 describe.each(FRAMINGS)('ir kernel over the %s framing', (framing) => {
-  let client: ServicesClient;
-  let kernel: Kernel.IKernelConnection;
-
-  beforeAll(async () => {
-    client = servicesClient(gw, framing);
-    kernel = await client.kernels.startNew({ name: 'ir' });
-    await kernel.info;
-  }, KERNEL_TIMEOUT_MS);
-
-  afterAll(async () => {
-    if (kernel && !kernel.isDisposed) await kernel.shutdown();
-    await client?.dispose();
-  }, KERNEL_TIMEOUT_MS);
+  const ir = kernelForBlock(gateway, framing, 'ir');
 
   test('the kernel is a connected R kernel', async () => {
-    expect(await KernelAPI.getKernelModel(kernel.id, client.settings)).toMatchObject({ id: kernel.id, name: 'ir', connections: 1 });
-    const info = await kernel.info;
+    expect(await KernelAPI.getKernelModel(ir.kernel.id, ir.client.settings)).toMatchObject({
+      id: ir.kernel.id,
+      name: 'ir',
+      connections: 1,
+    });
+    const info = await ir.kernel.info;
     expect(info.implementation).toBe('IRkernel');
     expect(info.language_info.name).toBe('R');
   });
 
   test('1 + 1 shows [1] 2', async () => {
-    const { iopub, reply } = await execute(kernel, '1 + 1');
+    const { iopub, reply } = await execute(ir.kernel, '1 + 1');
     expect(reply.content.status).toBe('ok');
     // IRkernel 1.3 publishes values as display_data with a full mime bundle, not execute_result.
     expect(types(iopub)).toEqual(['status', 'execute_input', 'display_data', 'status']);
@@ -52,7 +31,7 @@ describe.each(FRAMINGS)('ir kernel over the %s framing', (framing) => {
   });
 
   test('stop("boom") yields an error message and an error reply', async () => {
-    const { iopub, reply } = await execute(kernel, 'stop("boom")', { stopOnError: false });
+    const { iopub, reply } = await execute(ir.kernel, 'stop("boom")', { stopOnError: false });
     expect(types(iopub)).toEqual(['status', 'execute_input', 'error', 'status']);
     const error = iopub[2] as KernelMessage.IErrorMsg;
     expect(error.content.ename).toBe('ERROR');
@@ -68,20 +47,20 @@ describe.each(FRAMINGS)('ir kernel over the %s framing', (framing) => {
       const iopub: KernelMessage.IIOPubMessage[] = [];
       let sleeping!: () => void;
       const isSleeping = new Promise<void>((resolve) => (sleeping = resolve));
-      const future = kernel.requestExecute({ code: 'cat("sleeping\\n")\nSys.sleep(30)\ncat("woke\\n")', stop_on_error: false });
+      const future = ir.kernel.requestExecute({ code: 'cat("sleeping\\n")\nSys.sleep(30)\ncat("woke\\n")', stop_on_error: false });
       future.onIOPub = (msg) => {
         iopub.push(msg);
         if (KernelMessage.isStreamMsg(msg) && msg.content.text.includes('sleeping')) sleeping();
       };
       await isSleeping;
-      await kernel.interrupt();
+      await ir.kernel.interrupt();
       const reply = await future.done;
       // IRkernel answers an interrupted execution with status "abort".
       expect(reply.content.status).toBe('abort');
       expect(types(iopub)).toEqual(['status', 'execute_input', 'stream', 'status']);
       expect(iopub[2]!.content).toEqual({ name: 'stdout', text: 'sleeping\n' });
 
-      const after = await execute(kernel, '2 + 2');
+      const after = await execute(ir.kernel, '2 + 2');
       expect(after.reply.content.status).toBe('ok');
       expect((after.iopub[2] as KernelMessage.IDisplayDataMsg).content.data['text/plain']).toBe('[1] 4');
     },
@@ -89,6 +68,6 @@ describe.each(FRAMINGS)('ir kernel over the %s framing', (framing) => {
   );
 
   test(`the server accepted the ${framing} framing`, () => {
-    expectFraming(client, kernel.id);
+    expectFraming(ir.client, ir.kernel.id);
   });
 });

@@ -7,6 +7,8 @@ import { KernelSocket } from '../support/kernel-socket';
 
 jest.setTimeout(120_000);
 
+type KernelSettings = NonNullable<Parameters<typeof startTestGateway>[0]>['kernels'];
+
 interface KernelModel {
   id: string;
   execution_state: string;
@@ -34,6 +36,23 @@ async function listedIds(gw: TestGateway): Promise<string[]> {
   return ((await (await gw.api('api/kernels')).json()) as KernelModel[]).map((kernel) => kernel.id);
 }
 
+/**
+ * Runs a gateway with these kernel settings for the enclosing describe block, and returns a getter
+ * for it. Afterwards `beforeStop` runs, the gateway stops and any kernel process it left is killed.
+ */
+function gatewayForBlock(kernels: KernelSettings, beforeStop: () => void = () => undefined): () => TestGateway {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ kernels });
+  });
+  afterAll(async () => {
+    beforeStop();
+    await gw.stop();
+    killKernelProcesses(gw.dataDir);
+  });
+  return () => gw;
+}
+
 function culledIds(gw: TestGateway): string[] {
   return gw.logLines
     .map((line) => JSON.parse(line) as { msg: string; kernelId?: string })
@@ -42,22 +61,13 @@ function culledIds(gw: TestGateway): string[] {
 }
 
 describe('idle culling', () => {
-  let gw: TestGateway;
-  let dataDir: string;
   const sockets: KernelSocket[] = [];
-
-  beforeAll(async () => {
-    gw = await startTestGateway({ kernels: { cullIdleTimeoutSeconds: 1, cullIntervalSeconds: 1 } });
-    dataDir = gw.dataDir;
-  });
-
-  afterAll(async () => {
+  const gateway = gatewayForBlock({ cullIdleTimeoutSeconds: 1, cullIntervalSeconds: 1 }, () => {
     for (const socket of sockets) socket.ws.terminate();
-    await gw.stop();
-    killKernelProcesses(dataDir);
   });
 
   it('culls an idle kernel without connections but spares an idle connected one until it disconnects', async () => {
+    const gw = gateway();
     // The connected kernel goes first, so it has been idle longer than the other whenever the culler looks.
     const connected = await start(gw);
     const socket = await KernelSocket.open(gw.wsUrl, gw.token, connected.id);
@@ -79,20 +89,10 @@ describe('idle culling', () => {
 });
 
 describe('maxKernels', () => {
-  let gw: TestGateway;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    gw = await startTestGateway({ kernels: { maxKernels: 2 } });
-    dataDir = gw.dataDir;
-  });
-
-  afterAll(async () => {
-    await gw.stop();
-    killKernelProcesses(dataDir);
-  });
+  const gateway = gatewayForBlock({ maxKernels: 2 });
 
   it('refuses the third kernel with 403 quota-exceeded, even when the starts race', async () => {
+    const gw = gateway();
     const responses = await Promise.all([post(gw), post(gw), post(gw)]);
     expect(responses.map((response) => response.status).sort()).toEqual([201, 201, 403]);
     const refused = (await responses.find((response) => response.status === 403)!.json()) as ErrorBody;
@@ -113,20 +113,10 @@ describe('maxKernels', () => {
 });
 
 describe('maxKernelsPerUser', () => {
-  let gw: TestGateway;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    gw = await startTestGateway({ kernels: { maxKernelsPerUser: 1 } });
-    dataDir = gw.dataDir;
-  });
-
-  afterAll(async () => {
-    await gw.stop();
-    killKernelProcesses(dataDir);
-  });
+  const gateway = gatewayForBlock({ maxKernelsPerUser: 1 });
 
   it('counts kernels per KERNEL_USERNAME', async () => {
+    const gw = gateway();
     const ada = await start(gw, { KERNEL_USERNAME: 'ada' });
 
     const refused = await post(gw, { KERNEL_USERNAME: 'ada' });

@@ -49,6 +49,25 @@ function after(socket: KernelSocket, index: number, predicate: (m: WireMessage) 
   return (m) => socket.received.indexOf(m) > index && predicate(m);
 }
 
+/** Wraps the kernel's interrupt_request handler so that it sets `got_interrupt_request`. */
+const RECORD_INTERRUPT_REQUESTS = `_kernel = get_ipython().kernel
+_original_interrupt = _kernel.control_handlers['interrupt_request']
+got_interrupt_request = False
+async def _recording_interrupt(*args):
+    global got_interrupt_request
+    got_interrupt_request = True
+    return await _original_interrupt(*args)
+_kernel.control_handlers['interrupt_request'] = _recording_interrupt`;
+
+/** Makes the kernel ignore SIGTERM and shutdown_request on both channels. */
+const IGNORE_SHUTDOWN = `import signal
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+_kernel = get_ipython().kernel
+async def _ignore_shutdown(*args):
+    pass
+_kernel.control_handlers['shutdown_request'] = _ignore_shutdown
+_kernel.shell_handlers['shutdown_request'] = _ignore_shutdown`;
+
 const specsDir = mkdtempSync(join(tmpdir(), 'berth-lifecycle-specs-'));
 writeSpec(specsDir, 'boom', {
   argv: [PYTHON, '-c', "import sys; sys.stderr.write('boom-marker\\n'); sys.exit(3)", '{connection_file}'],
@@ -165,18 +184,7 @@ describe('kernel lifecycle', () => {
     const kernel = await startKernel(gw, 'python3-message-interrupt');
     const socket = await open(kernel.id);
     // Record, inside the kernel, that the interrupt came as a message (SIGINT alone would not call this).
-    const wrapped = await socket.execute(
-      [
-        '_kernel = get_ipython().kernel',
-        "_original_interrupt = _kernel.control_handlers['interrupt_request']",
-        'got_interrupt_request = False',
-        'async def _recording_interrupt(*args):',
-        '    global got_interrupt_request',
-        '    got_interrupt_request = True',
-        '    return await _original_interrupt(*args)',
-        "_kernel.control_handlers['interrupt_request'] = _recording_interrupt",
-      ].join('\n'),
-    );
+    const wrapped = await socket.execute(RECORD_INTERRUPT_REQUESTS);
     expect(wrapped.reply.content.status).toBe('ok');
 
     const sleeping = socket.sendExecute("import time\nprint('sleeping', flush=True)\ntime.sleep(30)");
@@ -192,17 +200,7 @@ describe('kernel lifecycle', () => {
   it('escalates to SIGKILL when a kernel ignores shutdown_request and SIGTERM', async () => {
     const kernel = await startKernel(gw);
     const socket = await open(kernel.id);
-    const stubborn = await socket.execute(
-      [
-        'import signal',
-        'signal.signal(signal.SIGTERM, signal.SIG_IGN)',
-        '_kernel = get_ipython().kernel',
-        'async def _ignore_shutdown(*args):',
-        '    pass',
-        "_kernel.control_handlers['shutdown_request'] = _ignore_shutdown",
-        "_kernel.shell_handlers['shutdown_request'] = _ignore_shutdown",
-      ].join('\n'),
-    );
+    const stubborn = await socket.execute(IGNORE_SHUTDOWN);
     expect(stubborn.reply.content.status).toBe('ok');
     const pid = kernelPid(dataDir, kernel.id);
 
