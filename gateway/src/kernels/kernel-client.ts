@@ -7,7 +7,10 @@ import { createMessage, RawMessage, type Channel } from '../protocol/messages';
 import { MessageSigner } from '../protocol/wire';
 
 /** Nudge interval once the kernel has replied but no iopub message of ours arrived yet. */
-const IOPUB_JOIN_NUDGE_MS = 10;
+const IOPUB_JOIN_NUDGE_MS = 5;
+
+/** Longest wait between kernel_info nudges while the kernel has not answered yet. */
+const MAX_NUDGE_MS = 1000;
 
 /**
  * The gateway's own connection to a kernel: shell and control for its requests
@@ -53,11 +56,13 @@ export class KernelClient {
   /**
    * Ready means: a kernel_info_reply on shell *and* an iopub message caused by one of our
    * requests, which proves the iopub subscription is live (ZMQ's slow-joiner problem would
-   * otherwise lose the first outputs). Nudges with kernel_info every `intervalMs` until both
+   * otherwise lose the first outputs). Nudges with kernel_info (after `intervalMs`, backing off
+   * to 1 s until the kernel first answers, then every few ms until iopub is live) until both
    * are seen, or `signal` aborts (timeout or kernel exit, decided by the caller).
    */
   async waitReady(signal: AbortSignal, intervalMs = 250): Promise<void> {
     let replied = false;
+    let iopubReconnected = false;
     const sent: string[] = [];
     this.iopubSeen = new Set();
     // A send can wait forever (a DEALER with no usable peer, e.g. a port taken by another
@@ -67,35 +72,48 @@ export class KernelClient {
       else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
     });
     aborted.catch(() => undefined);
+    // A reply to any of the kernel_info requests counts: the ones sent before the kernel bound
+    // its shell port are queued and all answered, in order, once it does.
+    const anyReply = deferred<RawMessage>();
+    anyReply.promise.catch(() => undefined); // close() after an abort rejects it with nobody waiting
+    // Until the first reply, nudges back off: each one queued meanwhile costs the starting kernel a reply.
+    let nudgeMs = intervalMs;
     try {
       while (!signal.aborted) {
-      const msgId = randomUUID();
-      sent.push(msgId);
-      const reply = deferred<RawMessage>();
-      reply.promise.catch(() => undefined); // close() after an abort rejects it with nobody waiting
-      this.pending.set(msgId, reply);
-      this.iopubWaiter = deferred<void>();
-      await Promise.race([this.channels.send('shell', RawMessage.fromMessage(createMessage('kernel_info_request', {}, { session: this.session, msgId }))), aborted]);
-      const timer = setTimeout(() => reply.reject(new Error('nudge')), intervalMs);
-      try {
-        await reply.promise;
-        replied = true;
-      } catch {
-        // no reply yet: nudge again
-      } finally {
-        clearTimeout(timer);
-        this.pending.delete(msgId);
-      }
-      if (replied) {
-        if (sent.some((id) => this.iopubSeen.has(id))) return;
-        // The kernel answers; only the iopub subscription may still be joining. Nothing more
-        // arrives on iopub unless we ask, so nudge again soon rather than after a full interval.
-        await Promise.race([this.iopubWaiter.promise, new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, IOPUB_JOIN_NUDGE_MS)))]);
-        if (sent.some((id) => this.iopubSeen.has(id))) return;
-      }
+        const msgId = randomUUID();
+        sent.push(msgId);
+        this.pending.set(msgId, anyReply);
+        this.iopubWaiter = deferred<void>();
+        await Promise.race([
+          this.channels.send('shell', RawMessage.fromMessage(createMessage('kernel_info_request', {}, { session: this.session, msgId }))),
+          aborted,
+        ]);
+        if (!replied) {
+          let timer: NodeJS.Timeout | undefined;
+          replied = await Promise.race([
+            anyReply.promise.then(() => true),
+            new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), nudgeMs))),
+            aborted,
+          ]).finally(() => clearTimeout(timer));
+          nudgeMs = Math.min(nudgeMs * 2, MAX_NUDGE_MS);
+        }
+        if (replied) {
+          if (sent.some((id) => this.iopubSeen.has(id))) return;
+          if (!iopubReconnected) {
+            // The kernel has bound all its ports by now; the iopub socket may still sit in ZMQ's
+            // reconnect wait from an attempt made before: connect it now instead.
+            iopubReconnected = true;
+            this.channels.reconnect('iopub');
+          }
+          // The kernel answers; only the iopub subscription may still be joining. Nothing more
+          // arrives on iopub unless we ask, so nudge again soon rather than after a full interval.
+          await Promise.race([this.iopubWaiter.promise, new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, IOPUB_JOIN_NUDGE_MS)))]);
+          if (sent.some((id) => this.iopubSeen.has(id))) return;
+        }
       }
       throw signal.reason;
     } finally {
+      for (const id of sent) this.pending.delete(id);
       this.iopubWaiter = undefined; // stop inspecting iopub parents once ready
     }
   }

@@ -19,7 +19,7 @@ export class KernelChannels {
   private closed = false;
 
   constructor(
-    connection: ConnectionInfo,
+    private readonly connection: ConnectionInfo,
     private readonly signer: MessageSigner,
     channels: readonly Channel[],
     private readonly onMessage: (channel: Channel, message: RawMessage) => void | Promise<void>,
@@ -47,6 +47,22 @@ export class KernelChannels {
     const sent = previous.then(() => (this.closed ? undefined : socket.send(frames)));
     this.sendTails.set(channel, sent.catch(() => undefined));
     return sent;
+  }
+
+  /**
+   * Connects one channel again right now. ZMQ retries a refused connect only every 100-200 ms,
+   * so a socket that tried before the kernel bound its port can lag the others by that much.
+   */
+  reconnect(channel: Channel): void {
+    const socket = this.sockets.get(channel);
+    if (!socket || this.closed) return;
+    const url = channelUrl(this.connection, `${channel}_port`);
+    try {
+      socket.disconnect(url);
+    } catch {
+      // not connected (any more): connecting below is all that is needed
+    }
+    socket.connect(url);
   }
 
   close(): void {

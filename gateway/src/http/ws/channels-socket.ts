@@ -23,7 +23,6 @@ export class ChannelsSocket implements ClientConnection {
   private drainWaiters: (() => void)[] = [];
   private pendingFromClient: Promise<void> = Promise.resolve();
   private detached = false;
-  private corked = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -31,8 +30,6 @@ export class ChannelsSocket implements ClientConnection {
     private readonly framing: Framing,
     private readonly metrics: GatewayMetrics,
     private readonly log: Logger,
-    /** The TCP socket under `socket`: corked for one event-loop turn so a burst of messages is one write. */
-    private readonly transport?: { cork(): void; uncork(): void },
   ) {}
 
   /** Attaches to the kernel and starts relaying. */
@@ -76,16 +73,6 @@ export class ChannelsSocket implements ClientConnection {
         for (const wake of waiters) wake();
       }
     };
-    if (this.transport && !this.corked) {
-      // Every write is a costly syscall: messages the kernel sent together (busy and execute_input,
-      // execute_reply and idle) leave in one, at the end of this turn of the event loop.
-      this.corked = true;
-      this.transport.cork();
-      setImmediate(() => {
-        this.corked = false;
-        this.transport!.uncork();
-      });
-    }
     const last = fragments.length - 1;
     fragments.forEach((fragment, index) => this.socket.send(fragment, { binary, fin: index === last }, index === last ? sent : undefined));
     if (this.unsentBytes <= HIGH_WATER_BYTES) return Promise.resolve();

@@ -54,7 +54,7 @@ export class ChannelsUpgrade {
       const framing = chooseFraming(offered);
       this.server.handleUpgrade(request, socket, head, (ws) => {
         if ('setNoDelay' in socket) (socket as unknown as { setNoDelay(v: boolean): void }).setNoDelay(true);
-        const channels = new ChannelsSocket(ws, kernel, framing, this.deps.metrics, this.deps.log, socket);
+        const channels = new ChannelsSocket(ws, kernel, framing, this.deps.metrics, this.deps.log);
         channels.open(url.searchParams.get('session_id') ?? undefined).catch((error: Error) => {
           this.deps.log.warn({ kernelId: kernel.id, err: error.message }, 'could not attach websocket');
           ws.close(1011, `kernel unavailable: ${error.message}`.slice(0, 120));

@@ -1,0 +1,496 @@
+#!/usr/bin/env node
+// `npm run bench`: Berth against the raw floor (a kernel spawned directly and driven over ZeroMQ
+// from Node with the same zeromq package), in one run:
+//
+//   start latency     Berth: POST /api/kernels → WebSocket open → kernel_info_reply over the socket
+//                     floor: ports + connection file + spawn → kernel_info_reply over ZMQ
+//   execute RTT       `pass`: execute_request → execute_reply and its iopub idle (JSON and v1 framing)
+//   throughput        one cell writing 50 MiB in 64 KiB chunks; stream bytes until idle must be exact
+//   16 at once        wall time until 16 kernels started together all answered kernel_info
+//   gateway RSS       peak resident memory of the gateway process during the 50 MiB cell
+//
+// Prints a table, then one JSON object; also writes it to test/bench/results/latest.json.
+//
+//   node scripts/bench.mjs [--starts 10] [--executes 500] [--burst 16] [--rounds 5] [--burst-rounds 3]
+//                          [--only start,execute,throughput,burst] [--no-build] [--strict]
+//   BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway;
+//   BENCH_KEEP_LOG=/tmp/gateway.log keeps the gateway's log (the run's temp dir is removed).
+//
+// --rounds is the number of 50 MiB cells per client, --burst-rounds the number of 16-kernel bursts
+// per side; medians are reported. Floor and Berth samples alternate so that load from other
+// processes on the machine hits both alike.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const MiB = 1024 * 1024;
+const BIG_CELL_BYTES = 800 * 65536; // 52,428,800
+const BIG_CELL = "import sys; c='x'*65536\nfor _ in range(800): sys.stdout.write(c)\nsys.stdout.flush()";
+const TARGETS = { start: 1.05, execute: 1.2, throughput: 0.9, burst: 1.05, rssMb: 150 };
+
+const { values: args } = parseArgs({
+  options: {
+    starts: { type: 'string', default: '10' },
+    executes: { type: 'string', default: '500' },
+    burst: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '5' },
+    'burst-rounds': { type: 'string', default: '3' },
+    only: { type: 'string', default: 'start,execute,throughput,burst' },
+    'no-build': { type: 'boolean', default: false },
+    strict: { type: 'boolean', default: false },
+  },
+});
+const STARTS = positiveInt(args.starts, '--starts');
+const EXECUTES = positiveInt(args.executes, '--executes');
+const BURST = positiveInt(args.burst, '--burst');
+const ROUNDS = positiveInt(args.rounds, '--rounds');
+const BURST_ROUNDS = positiveInt(args['burst-rounds'], '--burst-rounds');
+const ONLY = new Set(args.only.split(',').map((s) => s.trim()));
+
+function positiveInt(value, flag) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} takes a positive integer; got "${value}"`);
+  return n;
+}
+
+const progress = (text) => process.stderr.write(`[bench] ${text}\n`);
+const pause = (ms) => new Promise((resolvePause) => setTimeout(resolvePause, ms));
+
+if (!args['no-build']) {
+  progress('building the gateway (tsc -b gateway)');
+  const built = spawnSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(REPO, 'gateway')], {
+    stdio: 'inherit',
+  });
+  if (built.status !== 0) {
+    progress('the gateway does not build; fix the errors above (or pass --no-build to measure the existing gateway/dist)');
+    process.exit(1);
+  }
+}
+
+// Imported after the build: the floor uses the compiled wire codec.
+const { FloorKernel, FloorPorts } = await import('../test/bench/floor-kernel.mjs');
+const { BerthGateway, BerthKernel } = await import('../test/bench/berth-client.mjs');
+const { executeContent } = await import('../test/bench/jupyter-client.mjs');
+const { formatTable, median, round, since, summarize } = await import('../test/bench/stats.mjs');
+
+const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-'));
+const runtimeDir = join(tmp, 'floor');
+mkdirSync(runtimeDir, { mode: 0o700 });
+const floorPorts = new FloorPorts();
+const liveFloor = new Set();
+const liveBerth = new Set();
+let gateway;
+let argv;
+
+// ------------------------------------------------------------------------ one sample of each kind
+
+/** Floor start: ports, connection file, spawn, connect → kernel_info_reply over ZMQ. */
+async function floorStart() {
+  const began = performance.now();
+  const kernel = await FloorKernel.launch({ argv, runtimeDir, ports: floorPorts, cwd: REPO });
+  liveFloor.add(kernel);
+  const spawnedMs = since(began);
+  await kernel.request('shell', 'kernel_info_request', {}, { idle: false, timeoutMs: 120_000 });
+  return { kernel, ms: since(began), spawnedMs };
+}
+
+/** Berth start: POST /api/kernels → WebSocket open → kernel_info_reply over the WebSocket. */
+async function berthStart(framing = 'json') {
+  const began = performance.now();
+  const kernel = await BerthKernel.create(gateway, framing);
+  liveBerth.add(kernel);
+  const postMs = since(began);
+  await kernel.connect();
+  const openMs = since(began);
+  await kernel.request('shell', 'kernel_info_request', {}, { idle: false, timeoutMs: 120_000 });
+  return { kernel, ms: since(began), postMs, wsOpenMs: openMs - postMs, kernelInfoMs: since(began) - openMs };
+}
+
+async function stopFloor(kernel) {
+  liveFloor.delete(kernel);
+  await kernel.shutdown();
+}
+
+async function stopBerth(kernel) {
+  liveBerth.delete(kernel);
+  await kernel.shutdown();
+}
+
+/** One `pass` round trip: execute_request → execute_reply and iopub idle. */
+async function executeOnce(kernel) {
+  const began = performance.now();
+  const { reply, errors } = await kernel.request('shell', 'execute_request', executeContent('pass'), { idle: true, timeoutMs: 30_000 });
+  const ms = since(began);
+  if (reply.status !== 'ok' || errors.length > 0) throw new Error(`pass failed: ${reply.status} ${errors.join('; ')}`);
+  return ms;
+}
+
+/** The 50 MiB cell: seconds until reply and idle, stream bytes counted on the way. */
+async function bigCell(kernel) {
+  const began = performance.now();
+  const { reply, streamBytes, streamMessages, errors } = await kernel.request('shell', 'execute_request', executeContent(BIG_CELL), {
+    idle: true,
+    timeoutMs: 600_000,
+  });
+  const seconds = since(began) / 1000;
+  if (reply.status !== 'ok' || errors.length > 0) throw new Error(`the 50 MiB cell failed: ${reply.status} ${errors.join('; ')}`);
+  return { seconds, bytes: streamBytes, messages: streamMessages, mibPerSecond: streamBytes / MiB / seconds };
+}
+
+/** Samples the gateway's VmRSS every 50 ms; the peak also counts VmHWM if it rose meanwhile. */
+function watchGatewayMemory() {
+  const before = gateway.memory();
+  let peakKb = before.rssKb;
+  const timer = setInterval(() => {
+    peakKb = Math.max(peakKb, gateway.memory().rssKb);
+  }, 50);
+  return () => {
+    clearInterval(timer);
+    const after = gateway.memory();
+    peakKb = Math.max(peakKb, after.rssKb);
+    if (after.hwmKb > before.hwmKb) peakKb = Math.max(peakKb, after.hwmKb);
+    return { beforeMb: round(before.rssKb / 1024, 1), peakMb: round(peakKb / 1024, 1), afterMb: round(after.rssKb / 1024, 1) };
+  };
+}
+
+// ------------------------------------------------------------------------ the phases
+
+async function measureStarts() {
+  progress(`start latency: ${STARTS} starts each, alternating (one warm-up each first)`);
+  const floor = [];
+  const berth = [];
+  for (let i = -1; i < STARTS; i++) {
+    // Alternate who goes first so drift (page cache, CPU frequency) hits both alike.
+    const order = i % 2 === 0 ? ['floor', 'berth'] : ['berth', 'floor'];
+    for (const who of order) {
+      if (who === 'floor') {
+        const sample = await floorStart();
+        await stopFloor(sample.kernel);
+        if (i >= 0) floor.push(sample);
+      } else {
+        const sample = await berthStart();
+        await stopBerth(sample.kernel);
+        if (i >= 0) berth.push(sample);
+      }
+      await pause(300); // let the shut-down kernel's exit settle before the next sample
+    }
+  }
+  const ms = (samples) => samples.map((s) => s.ms);
+  return {
+    // Each Berth start next to its floor neighbour: less sensitive to load that drifts during the run.
+    pairedRatioP50: round(median(berth.map((s, i) => s.ms / floor[i].ms))),
+    floor: {
+      ...summarize(ms(floor)),
+      spawnMsP50: round(median(floor.map((s) => s.spawnedMs))),
+      samples: ms(floor).map((v) => round(v, 1)),
+    },
+    berth: {
+      ...summarize(ms(berth)),
+      postMsP50: round(median(berth.map((s) => s.postMs))),
+      wsOpenMsP50: round(median(berth.map((s) => s.wsOpenMs))),
+      kernelInfoMsP50: round(median(berth.map((s) => s.kernelInfoMs))),
+      samples: ms(berth).map((v) => round(v, 1)),
+    },
+  };
+}
+
+async function measureExecuteAndThroughput() {
+  progress('starting one floor kernel and two Berth kernels (JSON and v1 framing)');
+  const floor = (await floorStart()).kernel;
+  const json = (await berthStart('json')).kernel;
+  const v1 = (await berthStart('v1')).kernel;
+  const clients = { floor, json, v1 };
+  const result = {};
+  try {
+    if (ONLY.has('execute')) {
+      progress(`execute round trip: ${EXECUTES} × pass per client, in interleaved blocks of 50 (50 warm-up each)`);
+      const times = { floor: [], json: [], v1: [] };
+      // CPU used per round trip, to tell the gateway's own cost from waiting (diagnostic).
+      const cpu = { floor: { bench: 0, gateway: 0 }, json: { bench: 0, gateway: 0 }, v1: { bench: 0, gateway: 0 } };
+      for (const kernel of Object.values(clients)) for (let i = 0; i < 50; i++) await executeOnce(kernel);
+      for (let done = 0; done < EXECUTES; done += 50) {
+        const block = Math.min(50, EXECUTES - done);
+        for (const [name, kernel] of Object.entries(clients)) {
+          const benchBefore = process.cpuUsage();
+          const gatewayBefore = gateway.cpuMs();
+          for (let i = 0; i < block; i++) times[name].push(await executeOnce(kernel));
+          const bench = process.cpuUsage(benchBefore);
+          cpu[name].bench += (bench.user + bench.system) / 1000;
+          cpu[name].gateway += gateway.cpuMs() - gatewayBefore;
+        }
+      }
+      const perRequest = (name) => ({ benchCpuMs: round(cpu[name].bench / EXECUTES), gatewayCpuMs: round(cpu[name].gateway / EXECUTES) });
+      result.execute = {
+        floor: { ...summarize(times.floor), ...perRequest('floor') },
+        berthJson: { ...summarize(times.json), ...perRequest('json') },
+        berthV1: { ...summarize(times.v1), ...perRequest('v1') },
+      };
+    }
+    if (ONLY.has('throughput')) {
+      progress(`throughput: the 50 MiB cell, ${ROUNDS} round(s) of floor, Berth JSON, Berth v1`);
+      const cells = { floor: [], json: [], v1: [] };
+      const memory = { json: [], v1: [] };
+      for (let round_ = 0; round_ < ROUNDS; round_++) {
+        for (const [name, kernel] of Object.entries(clients)) {
+          const stopWatching = name === 'floor' ? undefined : watchGatewayMemory();
+          const gatewayCpuBefore = gateway.cpuMs();
+          const cell = await bigCell(kernel);
+          cell.gatewayCpuMs = gateway.cpuMs() - gatewayCpuBefore;
+          if (stopWatching) memory[name].push(stopWatching());
+          cells[name].push(cell);
+          progress(`  ${name}: ${round(cell.mibPerSecond, 1)} MiB/s, ${cell.bytes} bytes in ${cell.messages} stream messages`);
+          await pause(500);
+        }
+      }
+      const summary = (list) => ({
+        mibPerSecond: round(median(list.map((c) => c.mibPerSecond)), 1),
+        secondsP50: round(median(list.map((c) => c.seconds))),
+        bytes: list.map((c) => c.bytes),
+        exact: list.every((c) => c.bytes === BIG_CELL_BYTES),
+        streamMessages: list.map((c) => c.messages),
+        gatewayCpuMsP50: round(median(list.map((c) => c.gatewayCpuMs))),
+      });
+      const peak = (list) => Math.max(...list.map((m) => m.peakMb));
+      result.throughput = {
+        expectedBytes: BIG_CELL_BYTES,
+        floor: summary(cells.floor),
+        berthJson: summary(cells.json),
+        berthV1: summary(cells.v1),
+      };
+      result.gatewayMemory = {
+        peakMb: Math.max(peak(memory.json), peak(memory.v1)),
+        // The first 50 MiB cell in this gateway, before any earlier big message can still be in memory.
+        firstCellPeakMb: memory.json[0].peakMb,
+        json: memory.json,
+        v1: memory.v1,
+      };
+    }
+  } finally {
+    await Promise.all([stopFloor(floor), stopBerth(json), stopBerth(v1)]);
+  }
+  return result;
+}
+
+async function measureBurst() {
+  progress(`${BURST} kernels at once: ${BURST_ROUNDS} round(s), alternating floor and Berth`);
+  const floor = [];
+  const berth = [];
+  const gatewayCpu = [];
+  for (let round_ = 0; round_ < BURST_ROUNDS; round_++) {
+    const order = round_ % 2 === 0 ? ['floor', 'berth'] : ['berth', 'floor'];
+    for (const who of order) {
+      const gatewayCpuBefore = gateway.cpuMs();
+      const began = performance.now();
+      const starts = Array.from({ length: BURST }, () => (who === 'floor' ? floorStart() : berthStart()));
+      const settled = await Promise.allSettled(starts);
+      const wall = since(began);
+      if (who === 'berth') gatewayCpu.push(gateway.cpuMs() - gatewayCpuBefore);
+      const kernels = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value.kernel);
+      await Promise.all(kernels.map((kernel) => (who === 'floor' ? stopFloor(kernel) : stopBerth(kernel))));
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      (who === 'floor' ? floor : berth).push(wall);
+      progress(`  ${who}: ${round(wall, 0)} ms`);
+      await pause(1000);
+    }
+  }
+  return {
+    kernels: BURST,
+    floor: { msP50: round(median(floor)), samples: floor.map((v) => round(v, 0)) },
+    berth: { msP50: round(median(berth)), samples: berth.map((v) => round(v, 0)), gatewayCpuMsP50: round(median(gatewayCpu)) },
+  };
+}
+
+// ------------------------------------------------------------------------ report
+
+function verdict(ok) {
+  return ok === undefined ? '' : ok ? 'pass' : 'FAIL';
+}
+
+function buildReport(results) {
+  const rows = [['metric', 'floor', 'berth', 'ratio', 'target', 'result']];
+  const checks = {};
+  const ratio = (berth, floor) => round(berth / floor, 3);
+  const add = (key, metric, floor, berth, target, ok) => {
+    const r = floor && berth !== undefined ? ratio(berth, floor) : undefined;
+    rows.push([metric, floor ?? '', berth ?? '', r === undefined ? '' : `${r.toFixed(3)}x`, target, verdict(ok)]);
+    if (key) checks[key] = { floor, berth, ratio: r, target, pass: ok };
+  };
+  const { start, execute, throughput, gatewayMemory, burst } = results;
+  if (start) {
+    add(
+      'startP50',
+      'start p50 (ms)',
+      start.floor.p50,
+      start.berth.p50,
+      `<= ${TARGETS.start}x`,
+      start.berth.p50 <= TARGETS.start * start.floor.p50,
+    );
+    add('startP90', 'start p90 (ms)', start.floor.p90, start.berth.p90, '', undefined);
+  }
+  if (execute) {
+    for (const [key, label, stats] of [
+      ['Json', 'JSON', execute.berthJson],
+      ['V1', 'v1', execute.berthV1],
+    ]) {
+      add(
+        `executeP50${key}`,
+        `execute p50 ${label} (ms)`,
+        execute.floor.p50,
+        stats.p50,
+        `<= ${TARGETS.execute}x`,
+        stats.p50 <= TARGETS.execute * execute.floor.p50,
+      );
+      add(`executeP99${key}`, `execute p99 ${label} (ms)`, execute.floor.p99, stats.p99, '', undefined);
+    }
+  }
+  if (throughput) {
+    for (const [key, label, stats] of [
+      ['Json', 'JSON', throughput.berthJson],
+      ['V1', 'v1', throughput.berthV1],
+    ]) {
+      const ok = stats.exact && throughput.floor.exact && stats.mibPerSecond >= TARGETS.throughput * throughput.floor.mibPerSecond;
+      add(
+        `throughput${key}`,
+        `50 MiB cell ${label} (MiB/s)`,
+        throughput.floor.mibPerSecond,
+        stats.mibPerSecond,
+        `>= ${TARGETS.throughput}x, exact`,
+        ok,
+      );
+      rows.push([
+        `  bytes received ${label}`,
+        throughput.floor.bytes.join('/'),
+        stats.bytes.join('/'),
+        '',
+        `${BIG_CELL_BYTES}`,
+        verdict(stats.exact && throughput.floor.exact),
+      ]);
+    }
+  }
+  if (burst) {
+    add(
+      'burst',
+      `${burst.kernels} at once (ms)`,
+      burst.floor.msP50,
+      burst.berth.msP50,
+      `<= ${TARGETS.burst}x`,
+      burst.berth.msP50 <= TARGETS.burst * burst.floor.msP50,
+    );
+  }
+  if (gatewayMemory) {
+    const ok = gatewayMemory.peakMb <= TARGETS.rssMb;
+    rows.push(['gateway peak RSS, 50 MiB cell (MiB)', '', gatewayMemory.peakMb, '', `<= ${TARGETS.rssMb}`, verdict(ok)]);
+    rows.push(['  first 50 MiB cell only (MiB)', '', gatewayMemory.firstCellPeakMb, '', '', '']);
+    checks.gatewayPeakRss = { berth: gatewayMemory.peakMb, target: `<= ${TARGETS.rssMb} MiB`, pass: ok };
+  }
+  return { table: formatTable(rows), checks };
+}
+
+// ------------------------------------------------------------------------ cleanup
+
+/** Kernels the bench started that are still around (via its gateway or directly): end them. */
+async function cleanup() {
+  for (const kernel of liveFloor) kernel.kill();
+  await Promise.all([...liveFloor].map((kernel) => kernel.exited.then(() => kernel.close())));
+  liveFloor.clear();
+  await Promise.all([...liveBerth].map((kernel) => kernel.shutdown().catch(() => undefined)));
+  liveBerth.clear();
+  if (gateway) await gateway.stop().catch((error) => progress(`gateway stop: ${error.message}`));
+  killLeftovers();
+  if (process.env.BENCH_KEEP_LOG) {
+    try {
+      writeFileSync(process.env.BENCH_KEEP_LOG, readFileSync(join(tmp, 'gateway.log')));
+    } catch {
+      // no log to keep
+    }
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+/** Any process whose command line names this run's temp dir is one of ours (a kernel): SIGKILL it. */
+function killLeftovers() {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmdline;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes(tmp) && Number(entry) !== process.pid) {
+      progress(`killing leftover process ${entry}`);
+      try {
+        process.kill(Number(entry), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------------ main
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    interrupted = true;
+    progress(`${signal}: cleaning up`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+const startedAt = performance.now();
+const loadAverageAtStart = loadavg().map((v) => round(v, 2));
+const results = {};
+try {
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  gateway = await BerthGateway.start({ repoRoot: REPO, dataDir: join(tmp, 'gateway-data'), logFile: join(tmp, 'gateway.log'), nodeArgs });
+  progress(`gateway pid ${gateway.pid} at ${gateway.url}`);
+  const specs = await gateway.api('GET', 'api/kernelspecs');
+  argv = specs.json?.kernelspecs?.python3?.spec?.argv;
+  if (!argv) throw new Error(`the gateway has no python3 kernelspec: ${specs.text}`);
+  progress(`kernel argv (both sides): ${argv.join(' ')}`);
+
+  if (ONLY.has('start')) results.start = await measureStarts();
+  if (ONLY.has('execute') || ONLY.has('throughput')) Object.assign(results, await measureExecuteAndThroughput());
+  if (ONLY.has('burst')) results.burst = await measureBurst();
+} catch (error) {
+  if (!interrupted) {
+    progress(`failed: ${error.stack ?? error}`);
+    try {
+      process.stderr.write(`--- gateway log tail ---\n${readFileSync(join(tmp, 'gateway.log'), 'utf8').slice(-4000)}\n`);
+    } catch {
+      // no log
+    }
+    await cleanup();
+    process.exit(1);
+  }
+}
+if (interrupted) await new Promise(() => {}); // the signal handler exits
+await cleanup();
+
+const { table, checks } = buildReport(results);
+const passed = Object.values(checks).filter((c) => c.pass === true).length;
+const judged = Object.values(checks).filter((c) => c.pass !== undefined).length;
+const output = {
+  when: new Date().toISOString(),
+  machine: { cpus: cpus().length, node: process.version, loadAverageAtStart, loadAverageAtEnd: loadavg().map((v) => round(v, 2)) },
+  kernelArgv: argv,
+  durationSeconds: round(since(startedAt) / 1000, 1),
+  targets: TARGETS,
+  checks,
+  targetsMet: `${passed}/${judged}`,
+  results,
+};
+process.stdout.write(`\n${table}\n\n${passed}/${judged} targets met (ratios are berth/floor; MiB = 2^20 bytes)\n\n`);
+process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+const resultsDir = join(REPO, 'test', 'bench', 'results');
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(output, null, 2)}\n`);
+process.exit(args.strict && passed < judged ? 1 : 0);
