@@ -40,50 +40,11 @@ const JSON_NO_BUFFERS = Buffer.from(',"buffers":[],"channel":"');
 const JSON_CHANNEL = Buffer.from(',"channel":"');
 const JSON_TAIL = Buffer.from('"}');
 
-/** Encodes a kernel message for a client in the given framing. */
+/** Encodes a kernel message for a client as one frame (tests and small messages; the relay uses fragments). */
 export function encodeForClient(framing: Framing, channel: Channel, message: RawMessage): Buffer | string {
-  return framing === 'v1' ? encodeV1(channel, message) : encodeJson(channel, message);
-}
-
-function encodeJson(channel: Channel, message: RawMessage): Buffer | string {
-  const hasBuffers = message.buffers.length > 0;
-  const json = Buffer.concat([
-    JSON_HEAD,
-    message.header,
-    JSON_PARENT,
-    message.parentHeader,
-    JSON_METADATA,
-    message.metadata,
-    JSON_CONTENT,
-    message.content,
-    hasBuffers ? JSON_CHANNEL : JSON_NO_BUFFERS,
-    Buffer.from(channel),
-    JSON_TAIL,
-  ]);
-  if (!hasBuffers) return json.toString('utf8');
-  const parts = [json, ...message.buffers];
-  const offsets = Buffer.alloc(4 * (parts.length + 1));
-  offsets.writeUInt32BE(parts.length, 0);
-  let offset = offsets.length;
-  parts.forEach((part, index) => {
-    offsets.writeUInt32BE(offset, 4 * (index + 1));
-    offset += part.length;
-  });
-  return Buffer.concat([offsets, ...parts]);
-}
-
-function encodeV1(channel: Channel, message: RawMessage): Buffer {
-  const parts = [Buffer.from(channel), message.header, message.parentHeader, message.metadata, message.content, ...message.buffers];
-  const count = parts.length + 1;
-  const table = Buffer.alloc(8 * (count + 1));
-  table.writeBigUInt64LE(BigInt(count), 0);
-  let offset = table.length;
-  parts.forEach((part, index) => {
-    table.writeBigUInt64LE(BigInt(offset), 8 * (index + 1));
-    offset += part.length;
-  });
-  table.writeBigUInt64LE(BigInt(offset), 8 * count);
-  return Buffer.concat([table, ...parts]);
+  const { fragments, binary } = encodeForClientFragments(framing, channel, message);
+  const joined = fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments);
+  return binary ? joined : joined.toString('utf8');
 }
 
 /** Parts at least this big travel as a WebSocket fragment of their own instead of being copied. */
@@ -97,30 +58,17 @@ export interface ClientFrameFragments {
 }
 
 /**
- * Like `encodeForClient`, without copying big parts: small neighbouring pieces are joined and a
- * big part (a stream's content, a buffer) becomes a fragment of its own, so a 50 MB output is
+ * Encodes a kernel message without copying big parts: small neighbouring pieces are joined and
+ * a big part (a stream's content, a buffer) becomes a fragment of its own, so a 50 MB output is
  * never duplicated in memory. JSON text goes out as the kernel's bytes when they are valid
- * UTF-8 (what clients check); otherwise it is decoded with replacement characters, as before.
+ * UTF-8 (what clients check); otherwise it is decoded with replacement characters.
  */
 export function encodeForClientFragments(framing: Framing, channel: Channel, message: RawMessage): ClientFrameFragments {
   if (framing === 'v1') {
     const parts = [Buffer.from(channel), message.header, message.parentHeader, message.metadata, message.content, ...message.buffers];
-    const count = parts.length + 1;
-    const table = Buffer.alloc(8 * (count + 1));
-    table.writeBigUInt64LE(BigInt(count), 0);
-    let offset = table.length;
-    parts.forEach((part, index) => {
-      table.writeBigUInt64LE(BigInt(offset), 8 * (index + 1));
-      offset += part.length;
-    });
-    table.writeBigUInt64LE(BigInt(offset), 8 * count);
-    return coalesce([table, ...parts], true);
+    return coalesce([v1OffsetTable(parts), ...parts], true);
   }
-  const jsonParts = [message.header, message.parentHeader, message.metadata, message.content];
   const hasBuffers = message.buffers.length > 0;
-  if (!hasBuffers && !jsonParts.every((part) => isUtf8(part))) {
-    return coalesce([Buffer.from(encodeJson(channel, message) as string)], false);
-  }
   const json = [
     JSON_HEAD,
     message.header,
@@ -134,19 +82,37 @@ export function encodeForClientFragments(framing: Framing, channel: Channel, mes
     Buffer.from(channel),
     JSON_TAIL,
   ];
-  if (!hasBuffers) return coalesce(json, false);
-  let jsonLength = 0;
-  for (const piece of json) jsonLength += piece.length;
-  const offsets = Buffer.alloc(4 * (message.buffers.length + 2));
-  offsets.writeUInt32BE(message.buffers.length + 1, 0);
-  let offset = offsets.length;
-  offsets.writeUInt32BE(offset, 4);
-  offset += jsonLength;
-  message.buffers.forEach((buffer, index) => {
-    offsets.writeUInt32BE(offset, 4 * (index + 2));
+  if (hasBuffers) return coalesce([legacyOffsetTable(json, message.buffers), ...json, ...message.buffers], true);
+  const validText = [message.header, message.parentHeader, message.metadata, message.content].every((part) => isUtf8(part));
+  return coalesce(validText ? json : [Buffer.from(Buffer.concat(json).toString('utf8'))], false);
+}
+
+/** v1: uint64le count, then count uint64le offsets (start of each part, then the end). */
+function v1OffsetTable(parts: readonly Buffer[]): Buffer {
+  const count = parts.length + 1;
+  const table = Buffer.alloc(8 * (count + 1));
+  table.writeBigUInt64LE(BigInt(count), 0);
+  let offset = table.length;
+  parts.forEach((part, index) => {
+    table.writeBigUInt64LE(BigInt(offset), 8 * (index + 1));
+    offset += part.length;
+  });
+  table.writeBigUInt64LE(BigInt(offset), 8 * count);
+  return table;
+}
+
+/** Legacy binary: uint32be number of parts (JSON + buffers), then each part's uint32be start. */
+function legacyOffsetTable(json: readonly Buffer[], buffers: readonly Buffer[]): Buffer {
+  const table = Buffer.alloc(4 * (buffers.length + 2));
+  table.writeUInt32BE(buffers.length + 1, 0);
+  let offset = table.length;
+  table.writeUInt32BE(offset, 4);
+  for (const piece of json) offset += piece.length;
+  buffers.forEach((buffer, index) => {
+    table.writeUInt32BE(offset, 4 * (index + 2));
     offset += buffer.length;
   });
-  return coalesce([offsets, ...json, ...message.buffers], true);
+  return table;
 }
 
 function coalesce(pieces: readonly Buffer[], binary: boolean): ClientFrameFragments {

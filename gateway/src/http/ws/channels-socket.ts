@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../common/logger';
+import { LARGE_MESSAGE_BYTES, releaseLargeBuffersSoon } from '../../common/memory-release';
 import type { ClientConnection } from '../../kernels/client-connection';
 import type { ClientSession } from '../../kernels/client-session';
 import type { ManagedKernel } from '../../kernels/managed-kernel';
@@ -67,6 +68,7 @@ export class ChannelsSocket implements ClientConnection {
     this.metrics.countMessage(channel, 'out');
     const sent = (): void => {
       this.unsentBytes -= size;
+      if (size >= LARGE_MESSAGE_BYTES) releaseLargeBuffersSoon();
       if (this.unsentBytes <= HIGH_WATER_BYTES / 2 && this.drainWaiters.length > 0) {
         const waiters = this.drainWaiters;
         this.drainWaiters = [];
