@@ -10,6 +10,8 @@ import { newHeader, RequestTracker } from './jupyter-client.mjs';
 
 const require = createRequire(import.meta.url);
 const WebSocket = require('ws');
+const { RawMessage } = require('../../gateway/dist/protocol/messages.js');
+const { encodeForClient } = require('../../gateway/dist/protocol/ws-framing.js');
 
 /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on every Linux build that matters). */
 const CLOCK_TICKS = 100;
@@ -191,18 +193,9 @@ export class BerthKernel {
     if (this.framing === 'json') {
       return JSON.stringify({ header, parent_header: {}, metadata: {}, content, buffers: [], channel });
     }
-    // v1.kernel.websocket.jupyter.org: uint64le count, count uint64le offsets, then the parts.
-    const parts = [channel, JSON.stringify(header), '{}', '{}', JSON.stringify(content)].map((part) => Buffer.from(part));
-    const count = parts.length + 1;
-    const table = Buffer.alloc(8 * (count + 1));
-    table.writeBigUInt64LE(BigInt(count), 0);
-    let offset = table.length;
-    parts.forEach((part, index) => {
-      table.writeBigUInt64LE(BigInt(offset), 8 * (index + 1));
-      offset += part.length;
-    });
-    table.writeBigUInt64LE(BigInt(offset), 8 * count);
-    return Buffer.concat([table, ...parts]);
+    // v1.kernel.websocket.jupyter.org has the same layout both ways: reuse the gateway's encoder.
+    const raw = RawMessage.fromMessage({ header, parent_header: {}, metadata: {}, content });
+    return encodeForClient('v1', channel, raw);
   }
 
   #onFrame(data, isBinary) {

@@ -2,7 +2,7 @@
 // Uses the same zeromq package and the gateway's compiled wire codec (HMAC signing/verifying).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { newHeader, RequestTracker } from './jupyter-client.mjs';
 const require = createRequire(import.meta.url);
 const zmq = require('zeromq');
 const { MessageSigner, encodeFrames, decodeFrames } = require('../../gateway/dist/protocol/wire.js');
+const { newConnection, writeConnectionFile } = require('../../gateway/dist/provisioners/local/connection-file.js');
 const { RawMessage } = require('../../gateway/dist/protocol/messages.js');
 
 /**
@@ -77,22 +78,10 @@ export class FloorKernel {
    */
   static async launch({ argv, runtimeDir, ports, cwd }) {
     const id = randomUUID();
-    const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await ports.allocate(5);
-    const connection = {
-      ip: '127.0.0.1',
-      transport: 'tcp',
-      shell_port,
-      iopub_port,
-      stdin_port,
-      control_port,
-      hb_port,
-      key: randomUUID(),
-      signature_scheme: 'hmac-sha256',
-      kernel_name: 'python3',
-    };
+    const connection = newConnection('127.0.0.1', await ports.allocate(5), 'python3');
     const connectionFile = join(runtimeDir, `floor-${id}.json`);
     const logFile = join(runtimeDir, `floor-${id}.log`);
-    writeFileSync(connectionFile, JSON.stringify(connection, null, 1), { mode: 0o600 });
+    writeConnectionFile(connectionFile, connection);
     const rendered = argv.map((arg) => arg.replaceAll('{connection_file}', connectionFile));
     const logFd = openSync(logFile, 'a', 0o600);
     let child;
