@@ -57,7 +57,11 @@ export async function startTestGateway(overrides: Partial<GatewayConfigInput> = 
 }
 
 /** Opens a raw channels WebSocket (token in the header) and resolves once open. */
-export function openChannels(gw: TestGateway, kernelId: string, options: { protocol?: string; sessionId?: string } = {}): Promise<WebSocket> {
+export function openChannels(
+  gw: TestGateway,
+  kernelId: string,
+  options: { protocol?: string; sessionId?: string } = {},
+): Promise<WebSocket> {
   const query = options.sessionId ? `?session_id=${encodeURIComponent(options.sessionId)}` : '';
   const ws = new WebSocket(`${gw.wsUrl}api/kernels/${kernelId}/channels${query}`, options.protocol ? [options.protocol] : [], {
     headers: { Authorization: `token ${gw.token}` },

@@ -55,7 +55,8 @@ function readConfigFile(file: string): Record<string, unknown> {
     throw new InvalidInputError(`Config file ${file} is not valid YAML or JSON: ${(error as Error).message}`);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidInputError(`Config file ${file} must hold a mapping of settings.`);
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new InvalidInputError(`Config file ${file} must hold a mapping of settings.`);
   return parsed as Record<string, unknown>;
 }
 

@@ -9,8 +9,17 @@ import { z } from 'zod';
 export const kernelsConfigSchema = z
   .object({
     startupTimeoutSeconds: z.number().positive().default(60).describe('How long a kernel may take to answer kernel_info after launch'),
-    shutdownGraceSeconds: z.number().positive().default(6).describe('Grace period for shutdown_request, then SIGTERM (half each) before SIGKILL'),
-    restartLimit: z.number().int().nonnegative().default(5).describe('Automatic restarts allowed within restartWindowSeconds after unexpected deaths'),
+    shutdownGraceSeconds: z
+      .number()
+      .positive()
+      .default(6)
+      .describe('Grace period for shutdown_request, then SIGTERM (half each) before SIGKILL'),
+    restartLimit: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(5)
+      .describe('Automatic restarts allowed within restartWindowSeconds after unexpected deaths'),
     restartWindowSeconds: z.number().positive().default(300).describe('Sliding window for restartLimit'),
     maxKernels: z.number().int().nonnegative().default(0).describe('Maximum kernels on this gateway (0: unlimited)'),
     maxKernelsPerUser: z.number().int().nonnegative().default(0).describe('Maximum kernels per user, by KERNEL_USERNAME (0: unlimited)'),
@@ -18,10 +27,26 @@ export const kernelsConfigSchema = z
     cullIntervalSeconds: z.number().positive().default(300).describe('How often to check for idle kernels'),
     cullConnected: z.boolean().default(false).describe('Also cull kernels with a WebSocket attached'),
     cullBusy: z.boolean().default(false).describe('Also cull kernels that are busy'),
-    bufferMaxMessages: z.number().int().positive().default(10_000).describe('Messages kept for a disconnected client session, for replay on reconnect'),
-    bufferMaxBytes: z.number().int().positive().default(64 * 1024 * 1024).describe('Bytes kept for a disconnected client session'),
+    bufferMaxMessages: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe('Messages kept for a disconnected client session, for replay on reconnect'),
+    bufferMaxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024)
+      .describe('Bytes kept for a disconnected client session'),
     keepKernelsOnStop: z.boolean().default(false).describe('Leave kernels running when the gateway stops, to reattach at next start'),
-    portRangeMin: z.number().int().min(1024).max(65535).optional().describe('Lowest port for local kernels (default: 12000 ports below the ephemeral range)'),
+    portRangeMin: z
+      .number()
+      .int()
+      .min(1024)
+      .max(65535)
+      .optional()
+      .describe('Lowest port for local kernels (default: 12000 ports below the ephemeral range)'),
     portRangeMax: z.number().int().min(1024).max(65535).optional().describe('Highest port for local kernels'),
   })
   .strict();
@@ -37,11 +62,19 @@ export const gatewayConfigSchema = z
       .describe('URL prefix of every endpoint'),
     token: z.string().optional().describe('Token clients must send (Authorization: token …, or ?token=); unset: no auth (loopback only)'),
     allowOrigin: z.string().optional().describe('Origin allowed for CORS and WebSockets ("*" for any)'),
-    dataDir: z.string().default(join(homedir(), '.local', 'share', 'berth')).describe('Where the database, kernel connection files and logs live (created 0700)'),
+    dataDir: z
+      .string()
+      .default(join(homedir(), '.local', 'share', 'berth'))
+      .describe('Where the database, kernel connection files and logs live (created 0700)'),
     defaultKernelName: z.string().default('python3').describe('Kernelspec used when a request names none'),
     kernelspecDirs: z.array(z.string()).default([]).describe('Extra folders of kernelspecs, searched first'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level'),
-    maxMessageBytes: z.number().int().positive().default(64 * 1024 * 1024).describe('Largest WebSocket frame a client may send'),
+    maxMessageBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024)
+      .describe('Largest WebSocket frame a client may send'),
     kernels: kernelsConfigSchema.default(() => kernelsConfigSchema.parse({})),
   })
   .strict();

@@ -57,7 +57,9 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     response.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   api.use((request) => {
-    throw new NotFoundError(`No such endpoint: ${request.method} ${request.path}. The gateway serves the Jupyter Server kernel API under ${deps.baseUrl}api/.`);
+    throw new NotFoundError(
+      `No such endpoint: ${request.method} ${request.path}. The gateway serves the Jupyter Server kernel API under ${deps.baseUrl}api/.`,
+    );
   });
 
   app.use(requestLog(log));

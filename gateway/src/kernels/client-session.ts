@@ -32,7 +32,13 @@ export class ClientSession {
     private readonly log: Logger,
   ) {
     this.connection = connection;
-    this.channels = new KernelChannels(kernelConnection, signer, ['shell', 'control', 'stdin'], (channel, message) => this.deliver(channel, message), log);
+    this.channels = new KernelChannels(
+      kernelConnection,
+      signer,
+      ['shell', 'control', 'stdin'],
+      (channel, message) => this.deliver(channel, message),
+      log,
+    );
   }
 
   get attached(): boolean {
@@ -76,7 +82,10 @@ export class ClientSession {
   async reattach(connection: ClientConnection): Promise<void> {
     const replay = this.buffer;
     if (this.droppedWhileAway > 0) {
-      this.log.warn({ session: this.sessionId, dropped: this.droppedWhileAway }, 'buffer limit reached while the client was away; oldest messages were dropped');
+      this.log.warn(
+        { session: this.sessionId, dropped: this.droppedWhileAway },
+        'buffer limit reached while the client was away; oldest messages were dropped',
+      );
     }
     this.buffer = [];
     this.bufferedBytes = 0;

@@ -43,7 +43,10 @@ export class Culler {
     for (const kernel of this.kernels.list()) {
       if (!shouldCull(kernel, this.options, now)) continue;
       const idleMs = now - kernel.lastActivity;
-      this.log.info({ kernelId: kernel.id, idleSeconds: Math.round(idleMs / 1000), connections: kernel.connections }, 'culling idle kernel');
+      this.log.info(
+        { kernelId: kernel.id, idleSeconds: Math.round(idleMs / 1000), connections: kernel.connections },
+        'culling idle kernel',
+      );
       try {
         await this.kernels.shutdown(kernel.id);
         culled.push(kernel.id);

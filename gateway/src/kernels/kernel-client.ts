@@ -30,7 +30,13 @@ export class KernelClient {
     private readonly onIopub: (message: RawMessage) => Promise<void>,
     log: Logger,
   ) {
-    this.channels = new KernelChannels(connection, signer, ['shell', 'control', 'iopub'], (channel, message) => this.receive(channel, message), log);
+    this.channels = new KernelChannels(
+      connection,
+      signer,
+      ['shell', 'control', 'iopub'],
+      (channel, message) => this.receive(channel, message),
+      log,
+    );
   }
 
   /** Sends a request and resolves with its reply, or rejects after `timeoutMs`. */
@@ -38,7 +44,10 @@ export class KernelClient {
     const msgId = randomUUID();
     const reply = deferred<RawMessage>();
     this.pending.set(msgId, reply);
-    const timer = setTimeout(() => reply.reject(new Error(`no ${msgType.replace('_request', '_reply')} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reply.reject(new Error(`no ${msgType.replace('_request', '_reply')} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     try {
       await this.channels.send(channel, RawMessage.fromMessage(createMessage(msgType, content, { session: this.session, msgId })));
       return await reply.promise;
@@ -50,7 +59,10 @@ export class KernelClient {
 
   /** Fire-and-forget request (shutdown_request: the kernel may exit before replying). */
   async send(channel: 'shell' | 'control', msgType: string, content: unknown): Promise<void> {
-    await this.channels.send(channel, RawMessage.fromMessage(createMessage(msgType, content, { session: this.session, msgId: randomUUID() })));
+    await this.channels.send(
+      channel,
+      RawMessage.fromMessage(createMessage(msgType, content, { session: this.session, msgId: randomUUID() })),
+    );
   }
 
   /**
@@ -107,7 +119,10 @@ export class KernelClient {
           }
           // The kernel answers; only the iopub subscription may still be joining. Nothing more
           // arrives on iopub unless we ask, so nudge again soon rather than after a full interval.
-          await Promise.race([this.iopubWaiter.promise, new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, IOPUB_JOIN_NUDGE_MS)))]);
+          await Promise.race([
+            this.iopubWaiter.promise,
+            new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, IOPUB_JOIN_NUDGE_MS))),
+          ]);
           if (sent.some((id) => this.iopubSeen.has(id))) return;
         }
       }

@@ -74,7 +74,8 @@ export class KernelManager {
 
   get(id: string): ManagedKernel {
     const kernel = this.kernels.get(id);
-    if (!kernel) throw new NotFoundError(`Kernel does not exist: ${id}. GET /api/kernels lists the running kernels.`, { details: { kernelId: id } });
+    if (!kernel)
+      throw new NotFoundError(`Kernel does not exist: ${id}. GET /api/kernels lists the running kernels.`, { details: { kernelId: id } });
     return kernel;
   }
 
@@ -126,7 +127,8 @@ export class KernelManager {
   /** Interrupts by signal or by interrupt_request, as the spec's interrupt_mode says. */
   async interrupt(id: string): Promise<void> {
     const kernel = this.get(id);
-    if (kernel.phase !== 'running' || !kernel.provisioned) throw new ConflictError(`Kernel ${id} is ${kernel.phase}; only a running kernel can be interrupted.`);
+    if (kernel.phase !== 'running' || !kernel.provisioned)
+      throw new ConflictError(`Kernel ${id} is ${kernel.phase}; only a running kernel can be interrupted.`);
     if (kernel.spec.spec.interrupt_mode === 'message') {
       await kernel.client!.request('control', 'interrupt_request', {}, 5000);
     } else {
@@ -152,7 +154,11 @@ export class KernelManager {
   }
 
   async shutdownAll(): Promise<void> {
-    await Promise.all(this.list().map((kernel) => this.shutdown(kernel.id).catch((error) => this.log.warn({ kernelId: kernel.id, err: describeError(error) }, 'shutdown failed'))));
+    await Promise.all(
+      this.list().map((kernel) =>
+        this.shutdown(kernel.id).catch((error) => this.log.warn({ kernelId: kernel.id, err: describeError(error) }, 'shutdown failed')),
+      ),
+    );
   }
 
   /** Closes the gateway's sockets but leaves kernels running, for a restarted gateway to reattach. */
@@ -183,7 +189,13 @@ export class KernelManager {
         log: this.log.child({ kernelId: record.id }),
       });
       kernel.lastActivity = Date.parse(record.lastActivity) || Date.now();
-      if (provisioned && (await this.connect(kernel, provisioned, 'heartbeat').then(() => true, () => false))) {
+      if (
+        provisioned &&
+        (await this.connect(kernel, provisioned, 'heartbeat').then(
+          () => true,
+          () => false,
+        ))
+      ) {
         this.kernels.set(kernel.id, kernel);
         reattached++;
         this.log.info({ kernelId: kernel.id }, 'reattached kernel');
@@ -212,7 +224,9 @@ export class KernelManager {
     const { maxKernels, maxKernelsPerUser } = this.deps.options;
     const live = this.list().filter((kernel) => kernel.phase !== 'dead');
     if (maxKernels > 0 && live.length >= maxKernels) {
-      throw new QuotaExceededError(`The gateway runs its maximum of ${maxKernels} kernels. Shut down a kernel you no longer need, or ask an admin to raise maxKernels.`);
+      throw new QuotaExceededError(
+        `The gateway runs its maximum of ${maxKernels} kernels. Shut down a kernel you no longer need, or ask an admin to raise maxKernels.`,
+      );
     }
     if (maxKernelsPerUser > 0 && live.filter((kernel) => kernel.owner === owner).length >= maxKernelsPerUser) {
       throw new QuotaExceededError(`User "${owner}" already runs the maximum of ${maxKernelsPerUser} kernels. Shut one down first.`);
@@ -227,17 +241,26 @@ export class KernelManager {
     const timeoutMs = launchTimeoutMs(kernel.env, this.deps.options.startupTimeoutMs);
     const controller = new AbortController();
     const timer = setTimeout(
-      () => controller.abort(new LaunchTimeoutError(`Kernel "${kernel.name}" did not answer kernel_info within ${timeoutMs / 1000} s. Its output is in the error details; raise the startup timeout if it is just slow.`)),
+      () =>
+        controller.abort(
+          new LaunchTimeoutError(
+            `Kernel "${kernel.name}" did not answer kernel_info within ${timeoutMs / 1000} s. Its output is in the error details; raise the startup timeout if it is just slow.`,
+          ),
+        ),
       timeoutMs,
     );
     let provisioned: ProvisionedKernel | undefined;
     try {
-      provisioned = await this.deps.provisioner.launch({ kernelId: kernel.id, spec: kernel.spec, env: kernel.env, reuseConnection }, controller.signal, (stage) =>
-        this.log.debug({ kernelId: kernel.id, stage }, 'launch progress'),
+      provisioned = await this.deps.provisioner.launch(
+        { kernelId: kernel.id, spec: kernel.spec, env: kernel.env, reuseConnection },
+        controller.signal,
+        (stage) => this.log.debug({ kernelId: kernel.id, stage }, 'launch progress'),
       );
       const launched = provisioned;
       void launched.exited.then((exit) =>
-        controller.abort(new KernelLaunchError(`Kernel "${kernel.name}" ${exit.reason} while starting. Its output is in the error details.`)),
+        controller.abort(
+          new KernelLaunchError(`Kernel "${kernel.name}" ${exit.reason} while starting. Its output is in the error details.`),
+        ),
       );
       await this.connect(kernel, launched, controller.signal);
     } catch (error) {
@@ -263,7 +286,8 @@ export class KernelManager {
     const client = new KernelClient(provisioned.connection, new MessageSigner(provisioned.connection.key), kernel.onIopub, this.log);
     kernel.client = client;
     try {
-      if (readiness === 'heartbeat') void this.refreshReattachedState(kernel, client); // execution_state, once the shell is free
+      if (readiness === 'heartbeat')
+        void this.refreshReattachedState(kernel, client); // execution_state, once the shell is free
       else await client.waitReady(readiness);
     } catch (error) {
       client.close();
@@ -296,7 +320,9 @@ export class KernelManager {
       return;
     }
     this.deps.metrics.restarts.labels('automatic').inc();
-    await this.relaunch(kernel, `automatic restart after: ${reason}`).catch((error) => this.log.error({ kernelId: kernel.id, err: describeError(error) }, 'automatic restart failed'));
+    await this.relaunch(kernel, `automatic restart after: ${reason}`).catch((error) =>
+      this.log.error({ kernelId: kernel.id, err: describeError(error) }, 'automatic restart failed'),
+    );
   }
 
   /** Stops the current process (if any) keeping its ports and key, then launches again. */
@@ -391,7 +417,10 @@ function launchTimeoutMs(env: Readonly<Record<string, string>>, configuredMs: nu
 function withStderr(error: unknown, stderrTail: string, kernelName: string): GatewayError {
   const details = { kernelName, stderrTail };
   if (error instanceof GatewayError) {
-    return new (error.constructor as new (message: string, options: object) => GatewayError)(error.message, { cause: error.cause, details: { ...error.details, ...details } });
+    return new (error.constructor as new (message: string, options: object) => GatewayError)(error.message, {
+      cause: error.cause,
+      details: { ...error.details, ...details },
+    });
   }
   return new KernelLaunchError(`Kernel "${kernelName}" failed to start: ${describeError(error)}`, { cause: error, details });
 }

@@ -140,7 +140,11 @@ export class ManagedKernel {
   /** Sends a status message on behalf of the gateway ('restarting', 'dead', …), as Jupyter Server does. */
   async broadcastStatus(state: ExecutionState): Promise<void> {
     this.executionState = state;
-    const status = createMessage('status', { execution_state: state }, { session: GATEWAY_SESSION, msgId: randomUUID(), username: 'berth' });
+    const status = createMessage(
+      'status',
+      { execution_state: state },
+      { session: GATEWAY_SESSION, msgId: randomUUID(), username: 'berth' },
+    );
     await this.broadcast('iopub', RawMessage.fromMessage(status));
   }
 

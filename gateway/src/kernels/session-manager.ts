@@ -114,6 +114,13 @@ export class SessionManager {
     } catch {
       return undefined;
     }
-    return { id: record.id, path: record.path, name: record.name, type: record.type, kernel, notebook: { path: record.path, name: record.name } };
+    return {
+      id: record.id,
+      path: record.path,
+      name: record.name,
+      type: record.type,
+      kernel,
+      notebook: { path: record.path, name: record.name },
+    };
   }
 }

@@ -91,7 +91,10 @@ function listEntries(dir: string, kind: 'directories' | 'files'): string[] {
  */
 export function standardKernelsDirs(options: { shippedDir: string; extraDirs?: readonly string[]; env?: NodeJS.ProcessEnv }): string[] {
   const env = options.env ?? process.env;
-  const jupyterPath = (env['JUPYTER_PATH'] ?? '').split(':').filter(Boolean).map((p) => join(p, 'kernels'));
+  const jupyterPath = (env['JUPYTER_PATH'] ?? '')
+    .split(':')
+    .filter(Boolean)
+    .map((p) => join(p, 'kernels'));
   const dataHome = env['JUPYTER_DATA_DIR'] ?? join(env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share'), 'jupyter');
   return [
     ...(options.extraDirs ?? []),

@@ -45,7 +45,10 @@ export class KernelChannels {
     const frames = encodeFrames(message, this.signer);
     const previous = this.sendTails.get(channel) ?? Promise.resolve();
     const sent = previous.then(() => (this.closed ? undefined : socket.send(frames)));
-    this.sendTails.set(channel, sent.catch(() => undefined));
+    this.sendTails.set(
+      channel,
+      sent.catch(() => undefined),
+    );
     return sent;
   }
 

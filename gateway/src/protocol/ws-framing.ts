@@ -156,7 +156,8 @@ function decodeV1(data: Buffer): ClientFrame {
   const offsets: number[] = [];
   for (let i = 1; i <= count; i++) offsets.push(Number(data.readBigUInt64LE(8 * i)));
   for (let i = 1; i < offsets.length; i++) {
-    if (offsets[i]! < offsets[i - 1]! || offsets[i]! > data.length) throw new FramingError('binary frame has offsets out of order or past its end');
+    if (offsets[i]! < offsets[i - 1]! || offsets[i]! > data.length)
+      throw new FramingError('binary frame has offsets out of order or past its end');
   }
   const slice = (i: number): Buffer => data.subarray(offsets[i]!, offsets[i + 1]!);
   const channel = checkChannel(slice(0).toString('utf8'));
@@ -175,7 +176,8 @@ function decodeLegacyBinary(data: Buffer): ClientFrame {
   for (let i = 1; i <= count; i++) offsets.push(data.readUInt32BE(4 * i));
   offsets.push(data.length);
   for (let i = 1; i < offsets.length; i++) {
-    if (offsets[i]! < offsets[i - 1]! || offsets[i - 1]! > data.length) throw new FramingError('binary frame has offsets out of order or past its end');
+    if (offsets[i]! < offsets[i - 1]! || offsets[i - 1]! > data.length)
+      throw new FramingError('binary frame has offsets out of order or past its end');
   }
   const json = data.subarray(offsets[0]!, offsets[1]!).toString('utf8');
   const buffers: Buffer[] = [];
@@ -188,7 +190,9 @@ function decodeJsonText(text: string, buffers: Buffer[]): ClientFrame {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new FramingError(`frame is not valid JSON (${(error as Error).message}); send {header, parent_header, metadata, content, channel}`);
+    throw new FramingError(
+      `frame is not valid JSON (${(error as Error).message}); send {header, parent_header, metadata, content, channel}`,
+    );
   }
   if (!isObject(parsed)) throw new FramingError('frame must be a JSON object {header, parent_header, metadata, content, channel}');
   const channel = checkChannel(parsed['channel']);
@@ -196,7 +200,13 @@ function decodeJsonText(text: string, buffers: Buffer[]): ClientFrame {
   const part = (value: unknown): Buffer => Buffer.from(JSON.stringify(value ?? {}));
   return {
     channel,
-    message: new RawMessage(part(parsed['header']), part(parsed['parent_header']), part(parsed['metadata']), part(parsed['content']), buffers),
+    message: new RawMessage(
+      part(parsed['header']),
+      part(parsed['parent_header']),
+      part(parsed['metadata']),
+      part(parsed['content']),
+      buffers,
+    ),
   };
 }
 

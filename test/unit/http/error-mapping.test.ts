@@ -21,7 +21,7 @@ describe('errorBody', () => {
     [new ConflictError('x'), 409, 'Conflict'],
     [new KernelLaunchError('x'), 500, 'Internal Server Error'],
     [new LaunchTimeoutError('x'), 504, 'Gateway Timeout'],
-  ])('maps %p to %i with Jupyter\'s {message, reason}', (error, status, reason) => {
+  ])("maps %p to %i with Jupyter's {message, reason}", (error, status, reason) => {
     const result = errorBody(error);
     expect(result.status).toBe(status);
     expect(result.body.reason).toBe(reason);
@@ -29,7 +29,7 @@ describe('errorBody', () => {
     expect(result.body.code).toBe((error as GatewayError).code);
   });
 
-  it('puts a launch failure\'s stderr tail in traceback', () => {
+  it("puts a launch failure's stderr tail in traceback", () => {
     const { body } = errorBody(new KernelLaunchError('died', { details: { stderrTail: 'Traceback: boom' } }));
     expect(body.traceback).toBe('Traceback: boom');
     expect(body.details).toEqual({ stderrTail: 'Traceback: boom' });

@@ -3,7 +3,13 @@ import { filterClientEnv } from '../../../gateway/src/kernels/client-env';
 
 describe('filterClientEnv', () => {
   it('keeps only KERNEL_* variables and counts the rest', () => {
-    const result = filterClientEnv({ KERNEL_USERNAME: 'ada', PATH: '/bin', AWS_SECRET_ACCESS_KEY: 'x', KERNEL_LAUNCH_TIMEOUT: '40', kernel_lower: 'no' });
+    const result = filterClientEnv({
+      KERNEL_USERNAME: 'ada',
+      PATH: '/bin',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      KERNEL_LAUNCH_TIMEOUT: '40',
+      kernel_lower: 'no',
+    });
     expect(result.env).toEqual({ KERNEL_USERNAME: 'ada', KERNEL_LAUNCH_TIMEOUT: '40' });
     expect(result.dropped).toBe(3);
   });

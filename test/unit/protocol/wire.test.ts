@@ -40,7 +40,17 @@ function expectWireError(fn: () => unknown, message: RegExp): void {
 describe('captured ipykernel vectors', () => {
   it('cover requests, replies and iopub messages with and without buffers', () => {
     const types = vectors.messages.map((m) => m.expected.msg_type);
-    for (const type of ['kernel_info_request', 'kernel_info_reply', 'execute_request', 'execute_reply', 'stream', 'execute_result', 'display_data', 'comm_open', 'comm_msg']) {
+    for (const type of [
+      'kernel_info_request',
+      'kernel_info_reply',
+      'execute_request',
+      'execute_reply',
+      'stream',
+      'execute_result',
+      'display_data',
+      'comm_open',
+      'comm_msg',
+    ]) {
       expect(types).toContain(type);
     }
     expect(vectors.messages.some((m) => m.expected.buffer_count > 0)).toBe(true);
@@ -91,7 +101,14 @@ describe('decodeFrames', () => {
       if (frame.length === 0) continue;
       expectWireError(() => decodeFrames(withFrame(m, index, flipBit), signer), /signature/);
       // Appending bytes (same prefix) must fail too.
-      expectWireError(() => decodeFrames(withFrame(m, index, (f) => Buffer.concat([f, Buffer.from(' ')])), signer), /signature/);
+      expectWireError(
+        () =>
+          decodeFrames(
+            withFrame(m, index, (f) => Buffer.concat([f, Buffer.from(' ')])),
+            signer,
+          ),
+        /signature/,
+      );
     }
   });
 
@@ -102,9 +119,30 @@ describe('decodeFrames', () => {
       return copy;
     };
     expectWireError(() => decodeFrames(withFrame(m, 1, flipHex), signer), /signature/);
-    expectWireError(() => decodeFrames(withFrame(m, 1, (s) => s.subarray(0, s.length - 2)), signer), /signature/);
-    expectWireError(() => decodeFrames(withFrame(m, 1, () => Buffer.alloc(0)), signer), /signature/);
-    expectWireError(() => decodeFrames(withFrame(m, 1, (s) => Buffer.from(s.toString('ascii').toUpperCase())), signer), /signature/);
+    expectWireError(
+      () =>
+        decodeFrames(
+          withFrame(m, 1, (s) => s.subarray(0, s.length - 2)),
+          signer,
+        ),
+      /signature/,
+    );
+    expectWireError(
+      () =>
+        decodeFrames(
+          withFrame(m, 1, () => Buffer.alloc(0)),
+          signer,
+        ),
+      /signature/,
+    );
+    expectWireError(
+      () =>
+        decodeFrames(
+          withFrame(m, 1, (s) => Buffer.from(s.toString('ascii').toUpperCase())),
+          signer,
+        ),
+      /signature/,
+    );
   });
 
   it('does not sign buffers (as in Jupyter): a changed buffer still decodes', () => {
@@ -150,17 +188,25 @@ describe('encodeFrames', () => {
     const raw = RawMessage.fromMessage(createMessage('kernel_info_request', {}, { session: 's1', msgId: 'm1' }));
     const [delimiter, signature, ...rest] = encodeFrames(raw, signer);
     expect(delimiter!.equals(DELIMITER)).toBe(true);
-    const expected = createHmac('sha256', vectors.key).update(raw.header).update(raw.parentHeader).update(raw.metadata).update(raw.content).digest('hex');
+    const expected = createHmac('sha256', vectors.key)
+      .update(raw.header)
+      .update(raw.parentHeader)
+      .update(raw.metadata)
+      .update(raw.content)
+      .digest('hex');
     expect(signature!.toString('ascii')).toBe(expected);
     expect(rest).toHaveLength(4);
     expect(decodeFrames(encodeFrames(raw, signer), signer).msgType).toBe('kernel_info_request');
   });
 
   it('appends buffers after the content frame, unsigned', () => {
-    const raw = new RawMessage(Buffer.from('{"msg_id":"a","msg_type":"comm_msg"}'), Buffer.from('{}'), Buffer.from('{}'), Buffer.from('{}'), [
-      Buffer.from([0, 255]),
-      Buffer.alloc(0),
-    ]);
+    const raw = new RawMessage(
+      Buffer.from('{"msg_id":"a","msg_type":"comm_msg"}'),
+      Buffer.from('{}'),
+      Buffer.from('{}'),
+      Buffer.from('{}'),
+      [Buffer.from([0, 255]), Buffer.alloc(0)],
+    );
     const frames = encodeFrames(raw, signer);
     expect(frames).toHaveLength(8);
     expect(frames[6]!.equals(Buffer.from([0, 255]))).toBe(true);
@@ -185,7 +231,12 @@ describe('empty key', () => {
 
   it.each(cases)('accepts %s whatever its signature', (_label, m) => {
     expect(decodeFrames(m.frames, unsigned).msgType).toBe(m.expected.msg_type);
-    expect(decodeFrames(withFrame(m, 1, () => Buffer.alloc(0)), unsigned).msgType).toBe(m.expected.msg_type);
+    expect(
+      decodeFrames(
+        withFrame(m, 1, () => Buffer.alloc(0)),
+        unsigned,
+      ).msgType,
+    ).toBe(m.expected.msg_type);
   });
 
   it('still refuses malformed frame sequences', () => {

@@ -126,23 +126,44 @@ function jlabMessage(channel: Channel, msgType: string, content: Record<string, 
       version: '5.3',
     },
     parent_header: {},
-    metadata: { cellId: 'c-1', 'ü': 'ß' },
+    metadata: { cellId: 'c-1', ü: 'ß' },
     content,
     ...(buffers ? { buffers: buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer) } : {}),
   } as unknown as KernelMessage.IMessage;
 }
 
 const clientMessages: [string, () => KernelMessage.IMessage][] = [
-  ['shell execute_request', () => jlabMessage('shell', 'execute_request', { code: 'print("é ✓")', silent: false, store_history: true, user_expressions: {}, allow_stdin: true, stop_on_error: true })],
+  [
+    'shell execute_request',
+    () =>
+      jlabMessage('shell', 'execute_request', {
+        code: 'print("é ✓")',
+        silent: false,
+        store_history: true,
+        user_expressions: {},
+        allow_stdin: true,
+        stop_on_error: true,
+      }),
+  ],
   ['control interrupt_request', () => jlabMessage('control', 'interrupt_request', {})],
   ['stdin input_reply', () => jlabMessage('stdin', 'input_reply', { value: 'typed', status: 'ok' })],
-  ['shell comm_msg with 3 buffers', () => jlabMessage('shell', 'comm_msg', { comm_id: 'w1', data: { method: 'update' } }, [new Uint8Array([0, 1, 255]), new Uint8Array(0), new Uint8Array(300).fill(7)])],
+  [
+    'shell comm_msg with 3 buffers',
+    () =>
+      jlabMessage('shell', 'comm_msg', { comm_id: 'w1', data: { method: 'update' } }, [
+        new Uint8Array([0, 1, 255]),
+        new Uint8Array(0),
+        new Uint8Array(300).fill(7),
+      ]),
+  ],
 ];
 
 /** Sends a @jupyterlab/services-serialised message through decodeFromClient. */
 function viaClient(framing: Framing, msg: KernelMessage.IMessage) {
   const data = serialize(msg, jlabProtocol(framing));
-  return typeof data === 'string' ? decodeFromClient(framing, Buffer.from(data, 'utf8'), false) : decodeFromClient(framing, Buffer.from(data), true);
+  return typeof data === 'string'
+    ? decodeFromClient(framing, Buffer.from(data, 'utf8'), false)
+    : decodeFromClient(framing, Buffer.from(data), true);
 }
 
 describe('decodeFromClient, fed by @jupyterlab/services serialize', () => {
@@ -242,13 +263,24 @@ describe('decodeFromClient refuses bad input with a FramingError naming the prob
     expectFramingError(() => decodeFromClient('json', legacy, true), /not valid JSON/);
   });
 
-  it.each([['array', '[1,2]'], ['null', 'null'], ['string', '"shell"'], ['number', '42']])('non-object JSON (%s)', (_kind, value) => {
+  it.each([
+    ['array', '[1,2]'],
+    ['null', 'null'],
+    ['string', '"shell"'],
+    ['number', '42'],
+  ])('non-object JSON (%s)', (_kind, value) => {
     expectFramingError(() => decodeFromClient('json', text(value), false), /JSON object/);
   });
 
   it.each(['iopub', 'hb', 'Shell', 'nope', ''])('unknown channel %j (json and v1)', (channel) => {
-    expectFramingError(() => decodeFromClient('json', text({ header: goodHeader, channel, content: {} }), false), new RegExp(`unknown channel ${JSON.stringify(channel)}`));
-    expectFramingError(() => decodeFromClient('v1', v1Frame(v1Parts(channel, goodHeader)), true), new RegExp(`unknown channel ${JSON.stringify(channel)}`));
+    expectFramingError(
+      () => decodeFromClient('json', text({ header: goodHeader, channel, content: {} }), false),
+      new RegExp(`unknown channel ${JSON.stringify(channel)}`),
+    );
+    expectFramingError(
+      () => decodeFromClient('v1', v1Frame(v1Parts(channel, goodHeader)), true),
+      new RegExp(`unknown channel ${JSON.stringify(channel)}`),
+    );
   });
 
   it('missing or non-string channel', () => {
@@ -266,7 +298,10 @@ describe('decodeFromClient refuses bad input with a FramingError naming the prob
     expectFramingError(() => decodeFromClient('json', text({ channel: 'shell', content: {} }), false), /no header/);
     expectFramingError(() => decodeFromClient('json', text({ header: 'x', channel: 'shell' }), false), /no header/);
     expectFramingError(() => decodeFromClient('v1', v1Frame(v1Parts('shell', null)), true), /no header/);
-    expectFramingError(() => decodeFromClient('v1', v1Frame(['shell', '{not json', '{}', '{}', '{}']), true), /header part is not valid JSON/);
+    expectFramingError(
+      () => decodeFromClient('v1', v1Frame(['shell', '{not json', '{}', '{}', '{}']), true),
+      /header part is not valid JSON/,
+    );
   });
 
   it.each(['msg_id', 'msg_type'])('missing, empty or non-string header.%s', (field) => {
@@ -288,7 +323,10 @@ describe('decodeFromClient refuses bad input with a FramingError naming the prob
     // The count is intact but the table is cut short.
     expectFramingError(() => decodeFromClient('v1', good.subarray(0, 8 * 3), true), /declares 6 offsets/);
     // Too few offsets for channel + four JSON parts.
-    expectFramingError(() => decodeFromClient('v1', v1Frame(['shell', JSON.stringify(goodHeader), '{}', '{}']), true), /declares 5 offsets/);
+    expectFramingError(
+      () => decodeFromClient('v1', v1Frame(['shell', JSON.stringify(goodHeader), '{}', '{}']), true),
+      /declares 5 offsets/,
+    );
     // A count too large to fit.
     const huge = Buffer.from(good);
     huge.writeBigUInt64LE(2n ** 40n, 0);
@@ -297,9 +335,33 @@ describe('decodeFromClient refuses bad input with a FramingError naming the prob
 
   it('v1 offsets past the end or out of order', () => {
     const parts = v1Parts('shell', goodHeader);
-    expectFramingError(() => decodeFromClient('v1', v1Frame(parts, (o) => [...o.slice(0, -1), o[o.length - 1]! + 1]), true), /past its end/);
-    expectFramingError(() => decodeFromClient('v1', v1Frame(parts, (o) => o.map((x, i) => (i === 2 ? x + 10_000 : x))), true), /out of order|past its end/);
-    expectFramingError(() => decodeFromClient('v1', v1Frame(parts, (o) => o.map((x, i) => (i === 3 ? o[1]! - 1 : x))), true), /out of order/);
+    expectFramingError(
+      () =>
+        decodeFromClient(
+          'v1',
+          v1Frame(parts, (o) => [...o.slice(0, -1), o[o.length - 1]! + 1]),
+          true,
+        ),
+      /past its end/,
+    );
+    expectFramingError(
+      () =>
+        decodeFromClient(
+          'v1',
+          v1Frame(parts, (o) => o.map((x, i) => (i === 2 ? x + 10_000 : x))),
+          true,
+        ),
+      /out of order|past its end/,
+    );
+    expectFramingError(
+      () =>
+        decodeFromClient(
+          'v1',
+          v1Frame(parts, (o) => o.map((x, i) => (i === 3 ? o[1]! - 1 : x))),
+          true,
+        ),
+      /out of order/,
+    );
     const good = v1Frame(parts);
     expectFramingError(() => decodeFromClient('v1', good.subarray(0, good.length - 1), true), /past its end/);
   });
@@ -313,7 +375,15 @@ describe('decodeFromClient refuses bad input with a FramingError naming the prob
 
   it('legacy binary offsets out of order', () => {
     const parts = [text({ header: goodHeader, channel: 'shell' }), Buffer.from([1, 2]), Buffer.from([3])];
-    expectFramingError(() => decodeFromClient('json', legacyFrame(parts, (o) => [o[0]!, o[2]!, o[1]!]), true), /out of order/);
+    expectFramingError(
+      () =>
+        decodeFromClient(
+          'json',
+          legacyFrame(parts, (o) => [o[0]!, o[2]!, o[1]!]),
+          true,
+        ),
+      /out of order/,
+    );
   });
 
   it('legacy binary offsets past the end', () => {

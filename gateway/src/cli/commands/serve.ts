@@ -12,7 +12,9 @@ export function serveCommand(): Command {
     .addOption(new Option('--ip <address>', 'address to listen on (default 127.0.0.1; env BERTH_IP)'))
     .addOption(new Option('--port <number>', 'port to listen on, 0 for any (default 8888; env BERTH_PORT)').argParser(parsePort))
     .addOption(new Option('--token <token>', 'token clients must send (env BERTH_TOKEN, preferred: flags show in ps)'))
-    .addOption(new Option('--data-dir <path>', 'database, connection files and kernel logs (default ~/.local/share/berth; env BERTH_DATA_DIR)'))
+    .addOption(
+      new Option('--data-dir <path>', 'database, connection files and kernel logs (default ~/.local/share/berth; env BERTH_DATA_DIR)'),
+    )
     .addOption(new Option('--config <file>', 'YAML or JSON config file (env BERTH_CONFIG)'))
     .addOption(new Option('--base-url <path>', 'URL prefix of every endpoint (default /; env BERTH_BASE_URL)'))
     .addOption(new Option('--allow-origin <origin>', 'browser origin allowed for CORS and WebSockets, or * (env BERTH_ALLOW_ORIGIN)'))
@@ -35,7 +37,9 @@ export function serveCommand(): Command {
         },
       });
       if (!config.token && !LOOPBACK.has(config.ip)) {
-        throw new Error(`Refusing to serve on ${config.ip} without a token: anyone who can reach it could run code. Set BERTH_TOKEN or --token, or listen on 127.0.0.1.`);
+        throw new Error(
+          `Refusing to serve on ${config.ip} without a token: anyone who can reach it could run code. Set BERTH_TOKEN or --token, or listen on 127.0.0.1.`,
+        );
       }
       const gateway = createGateway(config);
       const { url } = await gateway.start();

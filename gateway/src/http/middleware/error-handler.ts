@@ -33,8 +33,13 @@ export function errorBody(error: unknown): { status: number; body: ErrorBody } {
     error instanceof GatewayError
       ? error
       : error instanceof URIError // a request path with broken %-encoding (express and the upgrade handler decode it)
-        ? new InvalidInputError(`The URL is not valid: ${error.message.replace(/^URI malformed$/, 'malformed %-encoding')}. Percent-encode path segments (encodeURIComponent).`)
-        : new GatewayError('internal', `Internal error: ${error instanceof Error ? error.message : String(error)}. The gateway log has the details.`);
+        ? new InvalidInputError(
+            `The URL is not valid: ${error.message.replace(/^URI malformed$/, 'malformed %-encoding')}. Percent-encode path segments (encodeURIComponent).`,
+          )
+        : new GatewayError(
+            'internal',
+            `Internal error: ${error instanceof Error ? error.message : String(error)}. The gateway log has the details.`,
+          );
   const status = STATUS_BY_CODE[gatewayError.code];
   const stderrTail = gatewayError.details?.['stderrTail'];
   return {

@@ -30,7 +30,9 @@ export async function jsonBody(request: Request, _response: Response, next: Next
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new InvalidInputError(`Request body is not valid JSON (${(error as Error).message}). Send a JSON object, e.g. {"name": "python3"}.`);
+    throw new InvalidInputError(
+      `Request body is not valid JSON (${(error as Error).message}). Send a JSON object, e.g. {"name": "python3"}.`,
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidInputError('Request body must be a JSON object.');

@@ -6,7 +6,9 @@ import type { SessionManager } from '../../kernels/session-manager';
 import { ownerOf } from './kernel-routes';
 import { parseBody } from './validate';
 
-const kernelRef = z.object({ id: z.string().min(1).optional(), name: z.string().min(1).optional(), env: z.unknown().optional() }).passthrough();
+const kernelRef = z
+  .object({ id: z.string().min(1).optional(), name: z.string().min(1).optional(), env: z.unknown().optional() })
+  .passthrough();
 
 const sessionBody = z
   .object({
@@ -27,7 +29,10 @@ export function sessionRoutes(sessions: SessionManager, baseUrl: string): Router
   router.post('/api/sessions', async (request, response) => {
     const body = parseBody(sessionBody, request.body, 'session request');
     const path = body.path ?? body.notebook?.path;
-    if (!path) throw new InvalidInputError('Missing field "path": the document the session is for, e.g. {"path": "Untitled.ipynb", "type": "notebook"}.');
+    if (!path)
+      throw new InvalidInputError(
+        'Missing field "path": the document the session is for, e.g. {"path": "Untitled.ipynb", "type": "notebook"}.',
+      );
     const type = body.type ?? (body.notebook ? 'notebook' : undefined);
     if (!type) throw new InvalidInputError('Missing field "type": e.g. "notebook" or "console".');
     const { env } = filterClientEnv(body.kernel?.env);

@@ -49,7 +49,9 @@ export class ChannelsSocket implements ClientConnection {
     this.socket.on('message', (data, isBinary) => {
       this.pendingFromClient = this.pendingFromClient
         .then(() => this.fromClient(toBuffer(data), isBinary))
-        .catch((error: unknown) => this.log.error({ kernelId: this.kernel.id, err: (error as Error)?.message ?? String(error) }, 'could not handle a client frame'));
+        .catch((error: unknown) =>
+          this.log.error({ kernelId: this.kernel.id, err: (error as Error)?.message ?? String(error) }, 'could not handle a client frame'),
+        );
     });
     await attached;
   }
@@ -123,7 +125,11 @@ export class ChannelsSocket implements ClientConnection {
 /** A Jupyter `error` message telling the client why its frame was not relayed. */
 function invalidMessageError(reason: string): RawMessage {
   return RawMessage.fromMessage(
-    createMessage('error', { ename: 'InvalidMessage', evalue: `Berth did not relay a frame: ${reason}`, traceback: [] }, { session: 'berth-gateway', msgId: randomUUID() }),
+    createMessage(
+      'error',
+      { ename: 'InvalidMessage', evalue: `Berth did not relay a frame: ${reason}`, traceback: [] },
+      { session: 'berth-gateway', msgId: randomUUID() },
+    ),
   );
 }
 

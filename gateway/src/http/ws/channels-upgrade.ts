@@ -47,10 +47,18 @@ export class ChannelsUpgrade {
     if (!match) return false;
     try {
       this.deps.auth.check(request);
-      if (!this.deps.origins.allows(request)) throw new ForbiddenError(`WebSocket origin ${request.headers.origin} is not allowed; start the gateway with --allow-origin to permit it.`);
+      if (!this.deps.origins.allows(request))
+        throw new ForbiddenError(
+          `WebSocket origin ${request.headers.origin} is not allowed; start the gateway with --allow-origin to permit it.`,
+        );
       const kernel = this.deps.kernels.get(decodeURIComponent(match[1]!));
       if (kernel.phase === 'terminating') throw new NotFoundError(`Kernel ${kernel.id} is shutting down.`);
-      const offered = new Set((request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean));
+      const offered = new Set(
+        (request.headers['sec-websocket-protocol'] ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
+      );
       const framing = chooseFraming(offered);
       this.server.handleUpgrade(request, socket, head, (ws) => {
         if ('setNoDelay' in socket) (socket as unknown as { setNoDelay(v: boolean): void }).setNoDelay(true);

@@ -34,9 +34,7 @@ export class LocalProvisioner implements KernelProvisioner {
 
   async launch(request: LaunchRequest, signal: AbortSignal, onProgress: (stage: LaunchStage) => void): Promise<ProvisionedKernel> {
     onProgress('allocating-ports');
-    const connection =
-      request.reuseConnection ??
-      newConnection(this.options.ip, await this.options.ports.allocate(5), request.spec.name);
+    const connection = request.reuseConnection ?? newConnection(this.options.ip, await this.options.ports.allocate(5), request.spec.name);
     const connectionFile = join(this.options.runtimeDir, `kernel-${request.kernelId}.json`);
     const logFile = join(this.options.runtimeDir, `kernel-${request.kernelId}.log`);
     const releaseAll = (): void => {

@@ -37,7 +37,8 @@ export class ProcessKernel implements ProvisionedKernel {
       child.once('exit', (code, signal) => this.settle({ code, signal, reason: describeExit(code, signal) }));
     } else {
       this.poller = setInterval(() => {
-        if (!isProcessAlive(state.pid)) this.settle({ code: null, signal: null, reason: 'exited while the gateway was away or after reattach' });
+        if (!isProcessAlive(state.pid))
+          this.settle({ code: null, signal: null, reason: 'exited while the gateway was away or after reattach' });
       }, EXIT_POLL_MS);
       this.poller.unref();
     }
