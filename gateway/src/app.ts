@@ -2,6 +2,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from './common/logger';
 import type { GatewayConfig } from './config/schema';
+import { IdentityResolver } from './execution/identity';
 import { createHttpServer, type HttpServer } from './http/server';
 import { KernelSpecCatalog, standardKernelsDirs } from './kernelspecs/catalog';
 import { Culler } from './kernels/culler';
@@ -102,9 +103,10 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
     },
     log.child({ component: 'culler' }),
   );
+  const identities = new IdentityResolver(config.auth, config.token);
   const http = createHttpServer({
     baseUrl: config.baseUrl,
-    token: config.token,
+    identities,
     allowOrigin: config.allowOrigin,
     maxMessageBytes: config.maxMessageBytes,
     kernels,
@@ -133,7 +135,8 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
       const port = (http.server.address() as AddressInfo).port;
       const host = config.ip.includes(':') ? `[${config.ip}]` : config.ip;
       const url = `http://${host}:${port}${config.baseUrl}`;
-      log.info({ url, auth: config.token ? 'token' : 'none', dataDir }, 'Berth gateway listening');
+      const auth = config.auth.proxy ? 'proxy+token' : identities.enabled ? 'token' : 'none';
+      log.info({ url, auth, users: config.auth.users.length, dataDir }, 'Berth gateway listening');
       return { url, port };
     },
     async stop(options = {}) {

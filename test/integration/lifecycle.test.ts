@@ -187,7 +187,8 @@ describe('kernel lifecycle', () => {
     const wrapped = await socket.execute(RECORD_INTERRUPT_REQUESTS);
     expect(wrapped.reply.content.status).toBe('ok');
 
-    const sleeping = socket.sendExecute("import time\nprint('sleeping', flush=True)\ntime.sleep(30)");
+    // stopOnError false: the KeyboardInterrupt must not make ipykernel abort the check that follows.
+    const sleeping = socket.sendExecute("import time\nprint('sleeping', flush=True)\ntime.sleep(30)", { stopOnError: false });
     await socket.waitFor((m) => m.parent_header.msg_id === sleeping && m.header.msg_type === 'stream', 'the kernel to start sleeping');
     expect((await gw.api(`api/kernels/${kernel.id}/interrupt`, { method: 'POST' })).status).toBe(204);
     const interrupted = await socket.outcome(sleeping);

@@ -84,14 +84,18 @@ export class KernelSocket {
     return msgId;
   }
 
-  sendExecute(code: string): string {
+  /**
+   * Sends an execute_request. Pass `stopOnError: false` for code that is meant to fail (or to be
+   * interrupted): with true, ipykernel 6.17 aborts requests that reach it shortly after the error.
+   */
+  sendExecute(code: string, options: { stopOnError?: boolean } = {}): string {
     return this.send('shell', 'execute_request', {
       code,
       silent: false,
       store_history: true,
       user_expressions: {},
       allow_stdin: false,
-      stop_on_error: true,
+      stop_on_error: options.stopOnError ?? true,
     });
   }
 

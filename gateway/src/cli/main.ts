@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { BERTH_VERSION } from '../app';
 import { describeError } from '../common/errors';
+import { configCommand } from './commands/config';
 import { serveCommand } from './commands/serve';
 
 /** The `berth` command line. */
@@ -9,7 +10,8 @@ export function buildProgram(): Command {
     .description('Berth: a Jupyter kernel gateway for local, Docker and Kubernetes kernels')
     .version(BERTH_VERSION)
     .showHelpAfterError()
-    .addCommand(serveCommand());
+    .addCommand(serveCommand())
+    .addCommand(configCommand());
 }
 
 export async function main(argv: readonly string[]): Promise<void> {

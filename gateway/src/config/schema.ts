@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { authConfigSchema } from './auth-schema';
 
 /**
  * The gateway's configuration. Every field is described; `berth serve --help` and the README
@@ -22,7 +23,7 @@ export const kernelsConfigSchema = z
       .describe('Automatic restarts allowed within restartWindowSeconds after unexpected deaths'),
     restartWindowSeconds: z.number().positive().default(300).describe('Sliding window for restartLimit'),
     maxKernels: z.number().int().nonnegative().default(0).describe('Maximum kernels on this gateway (0: unlimited)'),
-    maxKernelsPerUser: z.number().int().nonnegative().default(0).describe('Maximum kernels per user, by KERNEL_USERNAME (0: unlimited)'),
+    maxKernelsPerUser: z.number().int().nonnegative().default(0).describe('Maximum kernels per user, by identity (0: unlimited)'),
     cullIdleTimeoutSeconds: z.number().nonnegative().default(0).describe('Shut down kernels idle longer than this (0: never)'),
     cullIntervalSeconds: z.number().positive().default(300).describe('How often to check for idle kernels'),
     cullConnected: z.boolean().default(false).describe('Also cull kernels with a WebSocket attached'),
@@ -60,7 +61,7 @@ export const gatewayConfigSchema = z
       .default('/')
       .transform((value) => `/${value.replace(/^\/+|\/+$/g, '')}/`.replace('//', '/'))
       .describe('URL prefix of every endpoint'),
-    token: z.string().optional().describe('Token clients must send (Authorization: token …, or ?token=); unset: no auth (loopback only)'),
+    token: z.string().optional().describe('Shared token (header or ?token=), the admin "default"; with no token nor auth: loopback only'),
     allowOrigin: z.string().optional().describe('Origin allowed for CORS and WebSockets ("*" for any)'),
     dataDir: z
       .string()
@@ -76,6 +77,7 @@ export const gatewayConfigSchema = z
       .default(64 * 1024 * 1024)
       .describe('Largest WebSocket frame a client may send'),
     kernels: kernelsConfigSchema.default(() => kernelsConfigSchema.parse({})),
+    auth: authConfigSchema.default(() => authConfigSchema.parse({})).describe('Users, groups, admins and the auth proxy'),
   })
   .strict();
 

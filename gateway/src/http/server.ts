@@ -2,11 +2,13 @@ import { createServer, type Server } from 'node:http';
 import express, { type Express } from 'express';
 import { NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
+import type { IdentityResolver } from '../execution/identity';
+import { Permissions } from '../execution/permissions';
 import type { KernelSpecCatalog } from '../kernelspecs/catalog';
 import type { KernelManager } from '../kernels/kernel-manager';
 import type { SessionManager } from '../kernels/session-manager';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
-import { TokenAuth } from './middleware/auth';
+import { authenticate } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { jsonBody } from './middleware/json-body';
 import { OriginPolicy } from './middleware/origin-policy';
@@ -19,7 +21,7 @@ import { ChannelsUpgrade } from './ws/channels-upgrade';
 
 export interface HttpServerDeps {
   readonly baseUrl: string;
-  readonly token: string | undefined;
+  readonly identities: IdentityResolver;
   readonly allowOrigin: string | undefined;
   readonly maxMessageBytes: number;
   readonly kernels: KernelManager;
@@ -39,7 +41,7 @@ export interface HttpServer {
 /** Builds the express app (Jupyter's endpoints, then /metrics) and the WebSocket upgrade handler. */
 export function createHttpServer(deps: HttpServerDeps): HttpServer {
   const log = deps.log.child({ component: 'http' });
-  const auth = new TokenAuth(deps.token);
+  const permissions = new Permissions();
   const origins = new OriginPolicy(deps.allowOrigin);
   const app = express();
   app.disable('x-powered-by');
@@ -47,12 +49,12 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
 
   const api = express.Router();
   api.use(origins.middleware);
-  api.use(auth.middleware);
+  api.use(authenticate(deps.identities)); // every endpoint, /metrics included, needs a valid identity
   api.use(jsonBody);
   api.use(statusRoutes(deps.kernels, new Date(), deps.version));
   api.use(kernelspecRoutes(deps.catalog, deps.baseUrl));
-  api.use(kernelRoutes(deps.kernels, deps.baseUrl, log));
-  api.use(sessionRoutes(deps.sessions, deps.baseUrl));
+  api.use(kernelRoutes(deps.kernels, permissions, deps.baseUrl, log));
+  api.use(sessionRoutes(deps.sessions, permissions, deps.baseUrl));
   api.get('/metrics', async (_request, response) => {
     response.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
@@ -69,7 +71,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   const server = createServer({ noDelay: true }, app);
   const upgrade = new ChannelsUpgrade({
     kernels: deps.kernels,
-    auth,
+    identities: deps.identities,
     origins,
     metrics: deps.metrics,
     log,

@@ -10,6 +10,8 @@ import {
 } from '../common/errors';
 import { jupyterTimestamp, newId } from '../common/ids';
 import type { Logger } from '../common/logger';
+import type { Identity } from '../execution/identity';
+import { Permissions } from '../execution/permissions';
 import type { KernelSpecCatalog } from '../kernelspecs/catalog';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { ConnectionInfo } from '../protocol/connection-info';
@@ -62,6 +64,7 @@ export class KernelManager {
   private readonly kernels = new Map<string, ManagedKernel>();
   private readonly restartBudget: RestartBudget;
   private readonly log: Logger;
+  private readonly permissions = new Permissions();
 
   constructor(private readonly deps: KernelManagerDeps) {
     this.restartBudget = new RestartBudget(deps.options.restartLimit, deps.options.restartWindowMs);
@@ -75,6 +78,23 @@ export class KernelManager {
   get(id: string): ManagedKernel {
     const kernel = this.kernels.get(id);
     if (!kernel)
+      throw new NotFoundError(`Kernel does not exist: ${id}. GET /api/kernels lists the running kernels.`, { details: { kernelId: id } });
+    return kernel;
+  }
+
+  /** The kernels `identity` may see: its own, or all for an admin. */
+  listFor(identity: Identity): ManagedKernel[] {
+    return this.list().filter((kernel) => this.permissions.canSeeKernel(identity, kernel));
+  }
+
+  /**
+   * The kernel, if `identity` may see it. Another user's kernel is reported exactly like a
+   * missing one (404, same message): a 403 would confirm that the id exists and is in use,
+   * letting anyone probe for other users' kernels; a 404 reveals nothing.
+   */
+  getFor(identity: Identity, id: string): ManagedKernel {
+    const kernel = this.kernels.get(id);
+    if (!kernel || !this.permissions.canSeeKernel(identity, kernel))
       throw new NotFoundError(`Kernel does not exist: ${id}. GET /api/kernels lists the running kernels.`, { details: { kernelId: id } });
     return kernel;
   }
@@ -109,7 +129,7 @@ export class KernelManager {
       throw error;
     }
     this.deps.metrics.startLatency.observe(Number(process.hrtime.bigint() - began) / 1e9);
-    this.log.info({ kernelId: kernel.id, name: spec.name, owner: request.owner }, 'kernel started');
+    this.log.info({ kernelId: kernel.id, kernelName: spec.name, owner: request.owner }, 'kernel started');
     return kernel;
   }
 

@@ -36,14 +36,15 @@ export function serveCommand(): Command {
           ...(flags['keepKernelsOnStop'] ? { kernels: { keepKernelsOnStop: true } } : {}),
         },
       });
-      if (!config.token && !LOOPBACK.has(config.ip)) {
+      const authenticated = Boolean(config.token) || config.auth.users.length > 0 || config.auth.proxy !== undefined;
+      if (!authenticated && !LOOPBACK.has(config.ip)) {
         throw new Error(
-          `Refusing to serve on ${config.ip} without a token: anyone who can reach it could run code. Set BERTH_TOKEN or --token, or listen on 127.0.0.1.`,
+          `Refusing to serve on ${config.ip} without a token: anyone who can reach it could run code. Set BERTH_TOKEN or --token (or auth.users in the config file), or listen on 127.0.0.1.`,
         );
       }
       const gateway = createGateway(config);
       const { url } = await gateway.start();
-      process.stdout.write(`Berth gateway at ${url}${config.token ? ' (token required)' : ' (no token: loopback only)'}\n`);
+      process.stdout.write(`Berth gateway at ${url}${authenticated ? ' (token required)' : ' (no token: loopback only)'}\n`);
       let stopping = false;
       const stop = (signal: string): void => {
         if (stopping) return;

@@ -1,53 +1,35 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { ForbiddenError, UnauthenticatedError } from '../../common/errors';
+import { ForbiddenError, GatewayError } from '../../common/errors';
+import type { Identity, IdentityResolver } from '../../execution/identity';
 
 /**
- * Token authentication, as Jupyter Server does it: `Authorization: token <t>` (or `Bearer`),
- * or `?token=<t>`. Compared in constant time (both sides hashed first, so lengths match).
- * With no token configured every request passes (the CLI allows that on loopback only).
+ * Authenticates every request through the IdentityResolver (tokens, trusted proxy headers)
+ * and keeps the identity in `response.locals.identity` for the routes (read it with identityOf).
  */
-export class TokenAuth {
-  private readonly expected: Buffer | undefined;
-
-  constructor(token: string | undefined) {
-    this.expected = token ? digest(token) : undefined;
-  }
-
-  get enabled(): boolean {
-    return this.expected !== undefined;
-  }
-
-  /** Throws UnauthenticatedError (no token) or ForbiddenError (wrong token). */
-  check(request: IncomingMessage): void {
-    if (!this.expected) return;
-    const presented = presentedToken(request);
-    if (presented === undefined) {
-      throw new UnauthenticatedError('Authentication required: send "Authorization: token <token>" or add ?token=<token> to the URL.');
-    }
-    if (!timingSafeEqual(digest(presented), this.expected)) {
-      throw new ForbiddenError('The token is not valid for this gateway. Check the token you were given (BERTH_TOKEN / --token).');
-    }
-  }
-
-  /** Express middleware form. */
-  readonly middleware = (request: Request, _response: Response, next: NextFunction): void => {
-    this.check(request);
+export function authenticate(resolver: IdentityResolver) {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    response.locals['identity'] = resolver.resolve(request);
     next();
   };
 }
 
-function presentedToken(request: IncomingMessage): string | undefined {
-  const header = request.headers.authorization;
-  if (header) {
-    const match = /^(?:token|bearer)\s+(.*)$/i.exec(header.trim());
-    if (match) return match[1]!.trim();
-  }
-  const query = new URL(request.url ?? '/', 'http://gateway').searchParams.get('token');
-  return query || undefined; // an empty ?token= is no token (401), as an empty "Authorization: token " is
+/** The identity `authenticate` resolved for this request. */
+export function identityOf(response: Response): Identity {
+  const identity = response.locals['identity'] as Identity | undefined;
+  if (!identity) throw new GatewayError('internal', 'Internal error: a route ran before authentication. The gateway log has the details.');
+  return identity;
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+/** Throws ForbiddenError unless the identity is an admin (for the admin APIs). */
+export function requireAdmin(identity: Identity): void {
+  if (!identity.admin)
+    throw new ForbiddenError(
+      `User "${identity.name}" is not an admin; this endpoint is for admins (auth.users[].admin in the gateway config).`,
+    );
+}
+
+/** Express middleware form of requireAdmin, to put in front of an admin router. */
+export function adminOnly(_request: Request, response: Response, next: NextFunction): void {
+  requireAdmin(identityOf(response));
+  next();
 }

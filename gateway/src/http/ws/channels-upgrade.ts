@@ -3,17 +3,17 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { ForbiddenError, NotFoundError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
+import type { IdentityResolver } from '../../execution/identity';
 import type { KernelManager } from '../../kernels/kernel-manager';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics';
 import { chooseFraming, V1_SUBPROTOCOL } from '../../protocol/ws-framing';
 import { errorBody } from '../middleware/error-handler';
-import type { TokenAuth } from '../middleware/auth';
 import type { OriginPolicy } from '../middleware/origin-policy';
 import { ChannelsSocket } from './channels-socket';
 
 export interface ChannelsUpgradeDeps {
   readonly kernels: KernelManager;
-  readonly auth: TokenAuth;
+  readonly identities: IdentityResolver;
   readonly origins: OriginPolicy;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
@@ -22,7 +22,7 @@ export interface ChannelsUpgradeDeps {
 }
 
 /**
- * Handles HTTP upgrades to `/api/kernels/:id/channels`: auth, origin and kernel checks
+ * Handles HTTP upgrades to `/api/kernels/:id/channels`: identity, origin and kernel checks
  * happen before the handshake, so a refused client gets a proper HTTP status and body.
  */
 export class ChannelsUpgrade {
@@ -46,12 +46,12 @@ export class ChannelsUpgrade {
     const match = this.pattern.exec(url.pathname);
     if (!match) return false;
     try {
-      this.deps.auth.check(request);
+      const identity = this.deps.identities.resolve(request);
       if (!this.deps.origins.allows(request))
         throw new ForbiddenError(
           `WebSocket origin ${request.headers.origin} is not allowed; start the gateway with --allow-origin to permit it.`,
         );
-      const kernel = this.deps.kernels.get(decodeURIComponent(match[1]!));
+      const kernel = this.deps.kernels.getFor(identity, decodeURIComponent(match[1]!)); // another user's kernel: 404
       if (kernel.phase === 'terminating') throw new NotFoundError(`Kernel ${kernel.id} is shutting down.`);
       const offered = new Set(
         (request.headers['sec-websocket-protocol'] ?? '')
