@@ -35,6 +35,14 @@ export const PACKAGES = {
     files: ['/usr/lib/python3/dist-packages/jupyter_server/__init__.py'],
     verify: [DEBIAN_PYTHON, ['-c', 'import jupyter_server']],
   },
+  // The engine only: a `docker` CLI elsewhere on PATH (e.g. /usr/local/bin) does not bring dockerd.
+  'docker.io': {
+    files: ['/usr/sbin/dockerd', '/usr/bin/docker'],
+    verify: ['/usr/sbin/dockerd', ['--version']],
+  },
+  debootstrap: {
+    files: ['/usr/sbin/debootstrap'],
+  },
 };
 
 /** The needs callers name, and the packages each one stands for. Add new needs here. */
@@ -46,6 +54,10 @@ export const NEEDS = {
   'jupyter-server': {
     description: 'Jupyter Server 1.x, a real client for --gateway-url tests',
     packages: ['python3-jupyter-server'],
+  },
+  docker: {
+    description: 'Docker Engine, and debootstrap to make the OS base image locally (no registry is reachable)',
+    packages: ['docker.io', 'debootstrap'],
   },
 };
 

@@ -8,6 +8,7 @@
 // status is non-zero when anything failed or when no test ran.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDocker } from './ensure-docker.mjs';
 import { ensureNode, NodeSetupError, ROOT } from './ensure-node.mjs';
 import { ensureSystem } from './ensure-system.mjs';
 import { isMain, run } from './lib/proc.mjs';
@@ -56,6 +57,10 @@ async function main() {
   }
   try {
     await ensureSystem({ needs: ['kernels', 'jupyter-server'] });
+    // Docker Engine + the locally made OS base image, once for the whole run (test/integration/images).
+    // Cold: apt install + dockerd start + debootstrap, about 40 s; warm: one `docker info` and one inspect.
+    const docker = await ensureDocker();
+    if (docker.installed.length > 0 || docker.daemon.started || docker.osBase.built) note(`docker ready in ${docker.ms} ms`);
   } catch (err) {
     note(`setup failed: ${err.message}`);
     summary(0, 1);

@@ -2,15 +2,20 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from './common/logger';
 import type { GatewayConfig } from './config/schema';
+import { InvalidInputError } from './common/errors';
+import { formatProblem, loadConfigDir } from './execution/config-dir';
+import { ConfigRegistry } from './execution/config-registry';
 import { IdentityResolver } from './execution/identity';
 import { createHttpServer, type HttpServer } from './http/server';
 import { KernelSpecCatalog, standardKernelsDirs } from './kernelspecs/catalog';
+import { KernelTargets } from './kernelspecs/kernel-targets';
 import { Culler } from './kernels/culler';
 import { KernelManager } from './kernels/kernel-manager';
 import { SessionManager } from './kernels/session-manager';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { kernelBaseEnv, LocalProvisioner } from './provisioners/local/local-provisioner';
 import { defaultKernelPortRange, PortAllocator } from './provisioners/local/port-allocator';
+import { ConfigObjects } from './store/config-objects';
 import { openDatabase, type Db } from './store/database';
 import { KernelRecords } from './store/kernel-records';
 import { SessionRecords } from './store/session-records';
@@ -33,6 +38,8 @@ export interface GatewayServices {
   readonly kernels: KernelManager;
   readonly sessions: SessionManager;
   readonly catalog: KernelSpecCatalog;
+  readonly registry: ConfigRegistry;
+  readonly targets: KernelTargets;
   readonly metrics: GatewayMetrics;
   readonly db: Db;
   readonly log: Logger;
@@ -47,18 +54,45 @@ export interface Gateway {
   readonly http: HttpServer;
 }
 
+/** Exec config ids the gateway settings name, with the setting (they must exist, and cannot be deleted). */
+function gatewayReferences(config: GatewayConfig): Map<string, string> {
+  const references = new Map<string, string>([[config.defaultExecutionConfig, 'defaultExecutionConfig']]);
+  for (const [group, id] of Object.entries(config.groupDefaults)) {
+    if (!references.has(id)) references.set(id, `groupDefaults.${group}`);
+  }
+  return references;
+}
+
 /** The composition root: builds every service from the config, with no global state. */
 export function createGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Gateway {
   const log = overrides.logger ?? createLogger({ level: config.logLevel });
   const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir);
-  const db = openDatabase(dataDir);
-  const kernelRecords = new KernelRecords(db);
-  const sessionRecords = new SessionRecords(db);
   const catalog = new KernelSpecCatalog(
     standardKernelsDirs({ shippedDir: SHIPPED_KERNELSPECS, extraDirs: config.kernelspecDirs }),
     config.defaultKernelName,
     log.child({ component: 'kernelspecs' }),
   );
+  const kernelspecNames = (): ReadonlySet<string> => new Set(catalog.list().keys());
+  // The config directory is validated before anything is opened: a bad one stops the start, listing every problem.
+  const configDir = config.configDir ? loadConfigDir(config.configDir, { kernelspecNames: kernelspecNames() }) : undefined;
+  const db = openDatabase(dataDir);
+  const kernelRecords = new KernelRecords(db);
+  const sessionRecords = new SessionRecords(db);
+  const registry = new ConfigRegistry(new ConfigObjects(db), { kernelspecNames, gatewayReferences: gatewayReferences(config) });
+  if (configDir) registry.seedFrom(configDir);
+  for (const [id, setting] of gatewayReferences(config)) {
+    if (!registry.findExecConfig(id)) {
+      const known = registry.execConfigs().map((execConfig) => execConfig.id);
+      db.close();
+      throw new InvalidInputError(
+        `The gateway's ${setting} names the exec config "${id}", which does not exist (exec configs: ${known.join(', ')}). Add it to the config directory, or fix the setting.`,
+      );
+    }
+  }
+  const leftover = registry.problems();
+  if (leftover.length > 0)
+    log.warn({ problems: leftover.map(formatProblem) }, 'exec configs and code envs made through the API do not fit the config directory');
+  const targets = new KernelTargets(catalog, registry, config);
   const defaultRange = defaultKernelPortRange();
   const ports = new PortAllocator('127.0.0.1', {
     min: config.kernels.portRangeMin ?? defaultRange.min,
@@ -77,6 +111,7 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
   const metrics = new GatewayMetrics(() => kernels.countByState());
   const kernels: KernelManager = new KernelManager({
     catalog,
+    targets,
     provisioner,
     records: kernelRecords,
     metrics,
@@ -111,12 +146,13 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
     maxMessageBytes: config.maxMessageBytes,
     kernels,
     sessions,
-    catalog,
+    targets,
+    registry,
     metrics,
     log,
     version: BERTH_VERSION,
   });
-  const services: GatewayServices = { kernels, sessions, catalog, metrics, db, log };
+  const services: GatewayServices = { kernels, sessions, catalog, registry, targets, metrics, db, log };
 
   return {
     services,

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { BERTH_VERSION } from '../app';
 import { describeError } from '../common/errors';
 import { configCommand } from './commands/config';
+import { kernelspecsCommand } from './commands/kernelspecs';
 import { serveCommand } from './commands/serve';
 
 /** The `berth` command line. */
@@ -11,7 +12,8 @@ export function buildProgram(): Command {
     .version(BERTH_VERSION)
     .showHelpAfterError()
     .addCommand(serveCommand())
-    .addCommand(configCommand());
+    .addCommand(configCommand())
+    .addCommand(kernelspecsCommand());
 }
 
 export async function main(argv: readonly string[]): Promise<void> {

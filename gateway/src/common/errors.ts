@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'launch-timeout'
   | 'backend-unavailable'
   | 'image-build-failed'
+  | 'not-implemented'
   | 'internal';
 
 export interface GatewayErrorOptions {
@@ -111,6 +112,16 @@ export class KernelDiedError extends GatewayError {
 export class BackendUnavailableError extends GatewayError {
   constructor(message: string, options?: GatewayErrorOptions) {
     super('backend-unavailable', message, options);
+  }
+}
+
+/**
+ * Cause: the request needs a feature this Berth does not have yet (e.g. a backend that arrives
+ * with a later release). Handled by: using what exists, or upgrading (501).
+ */
+export class NotImplementedError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super('not-implemented', message, options);
   }
 }
 

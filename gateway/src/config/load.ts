@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InvalidInputError } from '../common/errors';
@@ -12,6 +13,7 @@ const ENV_FIELDS: Record<string, { path: string[]; type: 'string' | 'number' | '
   BERTH_TOKEN: { path: ['token'], type: 'string' },
   BERTH_ALLOW_ORIGIN: { path: ['allowOrigin'], type: 'string' },
   BERTH_DATA_DIR: { path: ['dataDir'], type: 'string' },
+  BERTH_CONFIG_DIR: { path: ['configDir'], type: 'string' },
   BERTH_DEFAULT_KERNEL_NAME: { path: ['defaultKernelName'], type: 'string' },
   BERTH_KERNELSPEC_DIRS: { path: ['kernelspecDirs'], type: 'list' },
   BERTH_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
@@ -27,16 +29,23 @@ export interface LoadConfigOptions {
   readonly flags?: Record<string, unknown>;
 }
 
-/** Merges defaults < file < BERTH_* env < flags and validates once; errors name the field. */
+/**
+ * Merges defaults < the config directory's berth.yaml < file < BERTH_* env < flags and validates
+ * once; errors name the field. The config directory (`configDir` from flags, env or file) only
+ * supplies gateway settings here; its exec configs and code envs are loaded by the gateway.
+ */
 export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const env = options.env ?? process.env;
   const file = options.file ?? env['BERTH_CONFIG'];
-  let merged: Record<string, unknown> = file ? readConfigFile(file) : {};
-  merged = deepMerge(merged, fromEnv(env));
-  merged = deepMerge(merged, options.flags ?? {});
+  const fromFile: Record<string, unknown> = file ? readConfigFile(file) : {};
+  let merged = deepMerge(deepMerge(fromFile, fromEnv(env)), options.flags ?? {});
+  const configDir = merged['configDir'];
+  const dirFile = typeof configDir === 'string' && configDir ? join(configDir, 'berth.yaml') : undefined;
+  if (dirFile && existsSync(dirFile)) merged = deepMerge(readConfigFile(dirFile), merged);
   const result = gatewayConfigSchema.safeParse(merged);
   if (!result.success) {
-    throw new InvalidInputError(`Invalid configuration${file ? ` (file ${file})` : ''}: ${formatIssues(result.error)}`);
+    const sources = [file, dirFile && existsSync(dirFile) ? dirFile : undefined].filter(Boolean).join(', ');
+    throw new InvalidInputError(`Invalid configuration${sources ? ` (${sources})` : ''}: ${formatIssues(result.error)}`);
   }
   return result.data;
 }

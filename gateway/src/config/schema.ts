@@ -76,6 +76,24 @@ export const gatewayConfigSchema = z
       .positive()
       .default(64 * 1024 * 1024)
       .describe('Largest WebSocket frame a client may send'),
+    configDir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Configuration directory (berth.yaml, execution-configs/, code-envs/) loaded and validated at start; its objects are seeded into the store',
+      ),
+    defaultExecutionConfig: z
+      .string()
+      .min(1)
+      .default('local')
+      .describe(
+        'Exec config of kernels started from a plain kernelspec (python3, ir) when neither a group default nor the request picks one',
+      ),
+    groupDefaults: z
+      .record(z.string().min(1), z.string().min(1))
+      .default({})
+      .describe('Default exec config per group (group → exec config id); overrides defaultExecutionConfig for members'),
     kernels: kernelsConfigSchema.default(() => kernelsConfigSchema.parse({})),
     auth: authConfigSchema.default(() => authConfigSchema.parse({})).describe('Users, groups, admins and the auth proxy'),
   })

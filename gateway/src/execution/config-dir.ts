@@ -160,7 +160,7 @@ function checkFiles(dir: string, execConfigs: readonly Sourced<ExecConfig>[], co
 }
 
 /** Zod issues as problems; unknown keys get one problem each, at the key's own path. */
-function issuesToProblems(file: string, error: z.ZodError): ConfigProblem[] {
+export function issuesToProblems(file: string, error: z.ZodError): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of error.issues) {
     const path = issue.path.map(String);

@@ -4,7 +4,8 @@ import { NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { IdentityResolver } from '../execution/identity';
 import { Permissions } from '../execution/permissions';
-import type { KernelSpecCatalog } from '../kernelspecs/catalog';
+import type { ConfigRegistry } from '../execution/config-registry';
+import type { KernelTargets } from '../kernelspecs/kernel-targets';
 import type { KernelManager } from '../kernels/kernel-manager';
 import type { SessionManager } from '../kernels/session-manager';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -14,6 +15,7 @@ import { jsonBody } from './middleware/json-body';
 import { OriginPolicy } from './middleware/origin-policy';
 import { requestLog } from './middleware/request-log';
 import { kernelRoutes } from './routes/kernel-routes';
+import { configObjectRoutes } from './routes/config-object-routes';
 import { kernelspecRoutes } from './routes/kernelspec-routes';
 import { sessionRoutes } from './routes/session-routes';
 import { statusRoutes } from './routes/status-routes';
@@ -26,7 +28,8 @@ export interface HttpServerDeps {
   readonly maxMessageBytes: number;
   readonly kernels: KernelManager;
   readonly sessions: SessionManager;
-  readonly catalog: KernelSpecCatalog;
+  readonly targets: KernelTargets;
+  readonly registry: ConfigRegistry;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
   readonly version: string;
@@ -52,7 +55,8 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   api.use(authenticate(deps.identities)); // every endpoint, /metrics included, needs a valid identity
   api.use(jsonBody);
   api.use(statusRoutes(deps.kernels, new Date(), deps.version));
-  api.use(kernelspecRoutes(deps.catalog, deps.baseUrl));
+  api.use(kernelspecRoutes(deps.targets, deps.baseUrl));
+  api.use(configObjectRoutes(deps.registry, permissions, deps.baseUrl));
   api.use(kernelRoutes(deps.kernels, permissions, deps.baseUrl, log));
   api.use(sessionRoutes(deps.sessions, permissions, deps.baseUrl));
   api.get('/metrics', async (_request, response) => {

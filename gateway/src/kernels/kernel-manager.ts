@@ -13,6 +13,7 @@ import type { Logger } from '../common/logger';
 import type { Identity } from '../execution/identity';
 import { Permissions } from '../execution/permissions';
 import type { KernelSpecCatalog } from '../kernelspecs/catalog';
+import type { KernelTargets } from '../kernelspecs/kernel-targets';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { ConnectionInfo } from '../protocol/connection-info';
 import { pingHeartbeat } from '../protocol/kernel-channels';
@@ -36,6 +37,8 @@ export interface KernelManagerOptions {
 
 export interface KernelManagerDeps {
   readonly catalog: KernelSpecCatalog;
+  /** Resolves start requests (pairs, exec config cascade, permissions); without it, plain catalog specs. */
+  readonly targets?: KernelTargets;
   readonly provisioner: KernelProvisioner;
   readonly records: KernelRecords;
   readonly metrics: GatewayMetrics;
@@ -49,6 +52,8 @@ export interface StartKernelRequest {
   readonly name?: string;
   readonly env: Readonly<Record<string, string>>;
   readonly owner: string;
+  /** Who asks (checked against the exec config's permissions); absent for internal callers. */
+  readonly identity?: Identity;
 }
 
 const STDERR_TAIL_BYTES = 4096;
@@ -108,14 +113,16 @@ export class KernelManager {
 
   /** Starts a kernel and resolves once it answered kernel_info; rejects with the kernel's stderr tail. */
   async start(request: StartKernelRequest): Promise<ManagedKernel> {
-    const spec = this.deps.catalog.get(request.name || this.deps.catalog.defaultSpecName());
+    const { spec, env } = this.deps.targets
+      ? this.deps.targets.resolveStart(request.name, request.identity, request.env)
+      : { spec: this.deps.catalog.get(request.name || this.deps.catalog.defaultSpecName()), env: request.env };
     this.checkQuota(request.owner);
     const id = newId();
     const kernel = new ManagedKernel({
       id,
       spec,
       owner: request.owner,
-      env: request.env,
+      env,
       createdAt: jupyterTimestamp(),
       bufferLimits: this.deps.options.buffer,
       log: this.log.child({ kernelId: id }),

@@ -118,7 +118,7 @@ export class SessionManager {
     request: { env: Readonly<Record<string, string>>; owner: string; identity: Identity },
   ): Promise<string> {
     if (kernel.id) return this.kernels.getFor(request.identity, kernel.id).id;
-    return (await this.kernels.start({ name: kernel.name, env: request.env, owner: request.owner })).id;
+    return (await this.kernels.start({ name: kernel.name, env: request.env, owner: request.owner, identity: request.identity })).id;
   }
 
   private tryModel(record: SessionRecord, identity: Identity): SessionModel | undefined {

@@ -19,6 +19,13 @@ export function openDatabase(dataDir: string): Db {
   return db;
 }
 
+/** A database in memory with the same schema, for commands that only read a config directory. */
+export function openMemoryDatabase(): Db {
+  const db = new Database(':memory:');
+  migrate(db);
+  return db;
+}
+
 /** Schema versions, applied in order; each runs once (tracked by user_version). */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE kernels (
@@ -37,6 +44,16 @@ const MIGRATIONS: readonly string[] = [
      name TEXT NOT NULL,
      type TEXT NOT NULL,
      kernel_id TEXT NOT NULL
+   );`,
+  // Admin-managed config objects (exec configs, code envs): the validated object as JSON, and
+  // where it came from ('file': seeded from the config directory; 'api': the admin REST API).
+  `CREATE TABLE config_objects (
+     kind TEXT NOT NULL,
+     id TEXT NOT NULL,
+     body TEXT NOT NULL,
+     source TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (kind, id)
    );`,
 ];
 

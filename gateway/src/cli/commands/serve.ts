@@ -16,6 +16,12 @@ export function serveCommand(): Command {
       new Option('--data-dir <path>', 'database, connection files and kernel logs (default ~/.local/share/berth; env BERTH_DATA_DIR)'),
     )
     .addOption(new Option('--config <file>', 'YAML or JSON config file (env BERTH_CONFIG)'))
+    .addOption(
+      new Option(
+        '--config-dir <dir>',
+        'configuration directory: berth.yaml, execution-configs/, code-envs/; validated at start (env BERTH_CONFIG_DIR)',
+      ),
+    )
     .addOption(new Option('--base-url <path>', 'URL prefix of every endpoint (default /; env BERTH_BASE_URL)'))
     .addOption(new Option('--allow-origin <origin>', 'browser origin allowed for CORS and WebSockets, or * (env BERTH_ALLOW_ORIGIN)'))
     .addOption(new Option('--default-kernel-name <name>', 'kernelspec used when a request names none (default python3)'))
@@ -29,6 +35,7 @@ export function serveCommand(): Command {
           port: flags['port'],
           token: flags['token'],
           dataDir: flags['dataDir'],
+          configDir: flags['configDir'],
           baseUrl: flags['baseUrl'],
           allowOrigin: flags['allowOrigin'],
           defaultKernelName: flags['defaultKernelName'],

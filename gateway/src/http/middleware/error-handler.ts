@@ -15,6 +15,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   'kernel-launch-failed': 500,
   'image-build-failed': 500,
   internal: 500,
+  'not-implemented': 501,
   'backend-unavailable': 503,
   'launch-timeout': 504,
 };

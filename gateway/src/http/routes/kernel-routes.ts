@@ -29,7 +29,8 @@ export function kernelRoutes(kernels: KernelManager, permissions: Permissions, b
     const { env, dropped } = filterClientEnv(body.env);
     if (dropped > 0) log.debug({ dropped }, 'dropped client env variables that are not KERNEL_*');
     // KERNEL_USERNAME stays in the kernel's env as a plain variable; the owner comes from the identity.
-    const kernel = await kernels.start({ name: body.name, env, owner: permissions.kernelOwner(identityOf(response), env) });
+    const identity = identityOf(response);
+    const kernel = await kernels.start({ name: body.name, env, owner: permissions.kernelOwner(identity, env), identity });
     response.status(201).location(`${baseUrl}api/kernels/${kernel.id}`).json(kernel.model());
   });
   router.get('/api/kernels/:id', (request, response) => {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
-import type { KernelSpecCatalog } from '../../kernelspecs/catalog';
+import type { KernelTargets } from '../../kernelspecs/kernel-targets';
 import type { ResolvedKernelSpec } from '../../kernelspecs/kernelspec';
+import { identityOf } from '../middleware/auth';
 
 /** The kernelspec model of Jupyter Server: {name, spec, resources: {file-stem: url}}. */
 function specModel(spec: ResolvedKernelSpec, baseUrl: string): object {
@@ -12,19 +13,22 @@ function specModel(spec: ResolvedKernelSpec, baseUrl: string): object {
   return { name: spec.name, spec: spec.spec, resources };
 }
 
-/** GET /api/kernelspecs, GET /api/kernelspecs/:name, GET /kernelspecs/:name/:file. */
-export function kernelspecRoutes(catalog: KernelSpecCatalog, baseUrl: string): Router {
+/**
+ * GET /api/kernelspecs, GET /api/kernelspecs/:name, GET /kernelspecs/:name/:file. The caller sees
+ * the plain specs and the code env × exec config pairs whose exec config they may use.
+ */
+export function kernelspecRoutes(targets: KernelTargets, baseUrl: string): Router {
   const router = Router();
   router.get('/api/kernelspecs', (_request, response) => {
     const kernelspecs: Record<string, object> = {};
-    for (const [name, spec] of catalog.list()) kernelspecs[name] = specModel(spec, baseUrl);
-    response.json({ default: catalog.defaultSpecName(), kernelspecs });
+    for (const [name, spec] of targets.list(identityOf(response))) kernelspecs[name] = specModel(spec, baseUrl);
+    response.json({ default: targets.defaultSpecName(), kernelspecs });
   });
   router.get('/api/kernelspecs/:name', (request, response) => {
-    response.json(specModel(catalog.get(request.params.name), baseUrl));
+    response.json(specModel(targets.get(identityOf(response), request.params.name), baseUrl));
   });
   router.get('/kernelspecs/:name/:file', (request, response) => {
-    response.sendFile(catalog.resourcePath(request.params.name, request.params.file), { maxAge: 3600_000 });
+    response.sendFile(targets.resourcePath(identityOf(response), request.params.name, request.params.file), { maxAge: 3600_000 });
   });
   return router;
 }

@@ -1,0 +1,250 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { pack } from 'tar-stream';
+import { BackendUnavailableError, GatewayError, NotFoundError } from '../common/errors';
+import { contextEntries, DEFAULT_OS_IMAGE, renderBaseImage, type BuildInputs, type ContextEntry, type ImageTemplates } from './dockerfile';
+import { IMAGE_LABELS, imageSpec, type ImageKind, type ImageSpec } from './image-spec';
+import { loadImageTemplates } from './image-templates';
+
+/**
+ * Builds Berth images through the Docker Engine API (dockerode). The build context is made in
+ * process from the rendered inputs (no temp folder, no docker CLI); builds use the host network, so
+ * apt inside a build reaches the same mirrors as the host. An image whose content-hash tag already
+ * exists is not rebuilt.
+ */
+
+/** Cause: a Docker build step failed. Handled by: fixing the image spec (packages, scripts) and building again. */
+export class ImageBuildError extends GatewayError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('image-build-failed', message, details === undefined ? {} : { details });
+  }
+}
+
+export interface BuildProgress {
+  /** "Step i/N" of the classic builder; 0 before the first step. */
+  readonly step: number;
+  readonly total: number;
+  /** One line of build output (step headers included). */
+  readonly line: string;
+}
+
+export interface BuildResult {
+  readonly ref: string;
+  readonly id: string;
+  /** True when an image with the same spec hash already existed and nothing was built. */
+  readonly skipped: boolean;
+  readonly spec: ImageSpec;
+  readonly ms: number;
+}
+
+export interface BuildOptions {
+  /** More labels for the image (e.g. a test's own); Berth's labels win on conflict. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** More names for the image, e.g. "berth/base:latest". */
+  readonly extraTags?: readonly string[];
+  /** Build even when an image with the same spec hash exists. */
+  readonly force?: boolean;
+  readonly onProgress?: (progress: BuildProgress) => void;
+}
+
+/** The Berth version stamped on images (gateway/package.json; same relative place from src/ and dist/). */
+export function berthVersion(): string {
+  const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** The build context as a tar stream: fixed owner and mtime, so equal inputs give an equal context. */
+export function contextTar(entries: readonly ContextEntry[]): Readable {
+  const tar = pack();
+  const mtime = new Date(0);
+  for (const entry of entries) {
+    if (entry.type === 'directory') tar.entry({ name: entry.path, type: 'directory', mode: entry.mode, mtime, uid: 0, gid: 0 });
+    else tar.entry({ name: entry.path, type: 'file', mode: entry.mode, mtime, uid: 0, gid: 0, size: entry.content.length }, entry.content);
+  }
+  tar.finalize();
+  return tar as unknown as Readable;
+}
+
+interface BuildMessage {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+}
+
+const STEP = /^Step (\d+)\/(\d+) :/;
+const KEEP_LINES = 30;
+
+function splitRef(ref: string): { repo: string; tag: string } {
+  const at = ref.lastIndexOf(':');
+  return at > ref.lastIndexOf('/') ? { repo: ref.slice(0, at), tag: ref.slice(at + 1) } : { repo: ref, tag: 'latest' };
+}
+
+export class ImageBuilder {
+  private readonly templates: ImageTemplates;
+  private readonly version: string;
+  /** How the daemon is named in messages. */
+  readonly daemon: string;
+
+  constructor(
+    private readonly docker: Dockerode,
+    options: { templates?: ImageTemplates; berthVersion?: string; daemon?: string } = {},
+  ) {
+    this.templates = options.templates ?? loadImageTemplates();
+    this.version = options.berthVersion ?? berthVersion();
+    this.daemon = options.daemon ?? 'unix:///var/run/docker.sock';
+  }
+
+  /** Id and labels of `ref` on the daemon, or undefined when it has no such image. */
+  async inspectImage(ref: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
+    try {
+      const info = await this.docker.getImage(ref).inspect();
+      return { id: info.Id, labels: info.Config?.Labels ?? {} };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw this.unreachable(err);
+    }
+  }
+
+  private unreachable(err: unknown): Error {
+    if (err instanceof GatewayError) return err;
+    const code = (err as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ETIMEDOUT') {
+      return new BackendUnavailableError(
+        `Docker daemon ${this.daemon} is unreachable (${code}): start it (\`node scripts/ensure-docker.mjs\` on a test machine) or fix the exec config's docker host`,
+        { cause: err },
+      );
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  }
+
+  /** The Python base image (base.Dockerfile) FROM `from` (default: the local OS image). */
+  async buildBase(options: BuildOptions & { from?: string; repository?: string } = {}): Promise<BuildResult> {
+    const from = options.from ?? DEFAULT_OS_IMAGE;
+    const inputs = renderBaseImage(this.templates, options.from === undefined ? {} : { from });
+    const missingHint =
+      from === DEFAULT_OS_IMAGE
+        ? 'make it with `node scripts/ensure-docker.mjs` (debootstrap + docker import), or pass --from IMAGE'
+        : `pull or build it on that daemon first, or pass another --from IMAGE`;
+    return this.build('base', inputs, { ...options, parentImage: from, missingHint });
+  }
+
+  /** Builds `inputs` on top of `parentImage` unless an image with the same spec hash exists. */
+  async build(
+    kind: ImageKind,
+    inputs: BuildInputs,
+    options: BuildOptions & { parentImage: string; codeEnvId?: string; repository?: string; missingHint?: string },
+  ): Promise<BuildResult> {
+    const t0 = Date.now();
+    const parent = await this.inspectImage(options.parentImage);
+    if (parent === undefined) {
+      throw new NotFoundError(
+        `image ${options.parentImage} not found on Docker daemon ${this.daemon}: ${options.missingHint ?? 'build or pull it first'}`,
+        { details: { image: options.parentImage } },
+      );
+    }
+    const spec = imageSpec({
+      kind,
+      inputs,
+      parentImage: options.parentImage,
+      parentImageId: parent.id,
+      berthVersion: this.version,
+      ...(options.codeEnvId === undefined ? {} : { codeEnvId: options.codeEnvId }),
+      ...(options.repository === undefined ? {} : { repository: options.repository }),
+      ...(options.labels === undefined ? {} : { extraLabels: options.labels }),
+    });
+    const existing = await this.inspectImage(spec.ref);
+    if (existing !== undefined && existing.labels[IMAGE_LABELS.specHash] === spec.specHash && options.force !== true) {
+      await this.tagAll(spec.ref, options.extraTags ?? []);
+      return { ref: spec.ref, id: existing.id, skipped: true, spec, ms: Date.now() - t0 };
+    }
+
+    const stream = await this.docker
+      .buildImage(contextTar(contextEntries(inputs)), {
+        t: spec.ref,
+        labels: spec.labels,
+        buildargs: { ...inputs.buildArgs },
+        networkmode: 'host',
+        rm: true,
+        forcerm: true,
+      })
+      .catch((err: unknown) => {
+        throw this.unreachable(err);
+      });
+    await this.follow(stream, spec.ref, options.onProgress);
+    const built = await this.inspectImage(spec.ref);
+    if (built === undefined) throw new ImageBuildError(`the build of ${spec.ref} reported success but the image is not on ${this.daemon}`);
+    await this.tagAll(spec.ref, options.extraTags ?? []);
+    return { ref: spec.ref, id: built.id, skipped: false, spec, ms: Date.now() - t0 };
+  }
+
+  private async tagAll(ref: string, tags: readonly string[]): Promise<void> {
+    for (const name of tags) await this.docker.getImage(ref).tag(splitRef(name));
+  }
+
+  /** Reads the build's JSON messages to the end; rejects with the failing step and its last lines. */
+  private follow(stream: NodeJS.ReadableStream, ref: string, onProgress?: (progress: BuildProgress) => void): Promise<void> {
+    return new Promise((resolvePromise, reject) => {
+      let pending = '';
+      let step = 0;
+      let total = 0;
+      let stepLine = '';
+      let lines: string[] = [];
+      let error: string | undefined;
+      const emit = (line: string) => {
+        const m = STEP.exec(line);
+        if (m) {
+          step = Number(m[1]);
+          total = Number(m[2]);
+          stepLine = line;
+          lines = [];
+        }
+        lines.push(line);
+        if (lines.length > KEEP_LINES) lines.shift();
+        onProgress?.({ step, total, line });
+      };
+      const handle = (raw: string) => {
+        if (raw.trim() === '') return;
+        let message: BuildMessage;
+        try {
+          message = JSON.parse(raw) as BuildMessage;
+        } catch {
+          emit(raw);
+          return;
+        }
+        if (message.error !== undefined || message.errorDetail?.message !== undefined) {
+          error = message.errorDetail?.message ?? message.error;
+          return;
+        }
+        const text = message.stream ?? message.status;
+        if (text !== undefined) for (const line of text.replace(/\n$/, '').split('\n')) emit(line.replace(/\r$/, ''));
+      };
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        pending += chunk;
+        const parts = pending.split('\n');
+        pending = parts.pop() ?? '';
+        for (const part of parts) handle(part);
+      });
+      stream.on('error', (err: Error) => reject(this.unreachable(err)));
+      stream.on('end', () => {
+        handle(pending);
+        if (error === undefined) {
+          resolvePromise();
+          return;
+        }
+        reject(
+          new ImageBuildError(
+            `building ${ref} failed${stepLine === '' ? '' : ` at ${stepLine.replace(/ :.*/, '')}`}: ${error}\n${
+              stepLine === '' ? '' : `${stepLine}\n`
+            }last lines:\n${lines.slice(-15).join('\n')}`,
+            { image: ref, step, total, error },
+          ),
+        );
+      });
+    });
+  }
+}

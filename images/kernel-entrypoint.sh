@@ -1,0 +1,45 @@
+#!/bin/sh
+# Berth kernel entrypoint: runs under tini (PID 1) in every Berth image and starts one Jupyter kernel
+# with the connection info the gateway provides, in one of two ways:
+#
+#   BERTH_CONNECTION_FILE=/path/connection.json   a file mounted or copied into the container
+#   BERTH_CONNECTION_INFO='{"ip":…,"key":…}'      the connection JSON itself (written to a 0600 file here)
+#
+# BERTH_KERNEL_LANGUAGE picks the kernel: python (ipykernel, the default) or r (IRkernel).
+# Arguments, when given, are run instead of a kernel (e.g. `docker run IMAGE python3 -c …`).
+set -eu
+
+if [ "$#" -gt 0 ]; then
+  exec "$@"
+fi
+
+die() {
+  echo "berth-kernel-entrypoint: $*" >&2
+  exit 64
+}
+
+if [ -n "${BERTH_CONNECTION_FILE:-}" ]; then
+  [ -r "$BERTH_CONNECTION_FILE" ] || die "BERTH_CONNECTION_FILE=$BERTH_CONNECTION_FILE is not a readable file"
+  connection_file=$BERTH_CONNECTION_FILE
+elif [ -n "${BERTH_CONNECTION_INFO:-}" ]; then
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/berth-kernel.XXXXXX")
+  connection_file="$dir/connection.json"
+  (umask 077 && printf '%s\n' "$BERTH_CONNECTION_INFO" >"$connection_file")
+  # The key is in the file now; keep it out of the kernel's environment (and its subprocesses').
+  unset BERTH_CONNECTION_INFO
+else
+  die "set BERTH_CONNECTION_FILE (a connection file path) or BERTH_CONNECTION_INFO (the connection JSON)"
+fi
+
+case "${BERTH_KERNEL_LANGUAGE:-python}" in
+  python)
+    exec /usr/bin/python3 -m ipykernel_launcher -f "$connection_file"
+    ;;
+  r)
+    command -v R >/dev/null 2>&1 || die "BERTH_KERNEL_LANGUAGE=r but R is not installed in this image (build it with the R layer)"
+    exec R --slave -e 'IRkernel::main()' --args "$connection_file"
+    ;;
+  *)
+    die "BERTH_KERNEL_LANGUAGE=${BERTH_KERNEL_LANGUAGE} is not supported (python or r)"
+    ;;
+esac

@@ -1,0 +1,11 @@
+# Berth R layer: R and IRkernel from Debian on top of a Berth base image (base.Dockerfile or
+# cuda.Dockerfile). --no-install-recommends keeps it to IRkernel's own dependencies (without it apt
+# pulls in a few hundred MB of R packages).
+ARG BASE_IMAGE=berth/base:latest
+FROM ${BASE_IMAGE}
+
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends r-base-core r-cran-irkernel \
+ && rm -rf /var/lib/apt/lists/*
+USER 1000:1000
