@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { upgradeStatus as upgradeStatusAt } from '../support/upgrade-status';
 import { ChannelRecorder, clientMessage, encodeV1, encodeV1Parts, type WsFraming, type WsMessage } from '../support/channel-messages';
 import { startCliGateway, stopCliGateway, type CliGateway } from '../support/cli-gateway';
 import { openChannels, startTestGateway, type TestGateway } from '../support/gateway-harness';
@@ -322,24 +323,9 @@ describe('auth', () => {
   });
 });
 
-/** Attempts a WebSocket upgrade and resolves with the HTTP status it was refused with (101 if it opened). */
+/** The HTTP status a channels upgrade to `path` gets (101 if it opened). */
 function upgradeStatus(path: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${gw.wsUrl}${path}`, { headers });
-    ws.once('unexpected-response', (_request, response) => {
-      resolve(response.statusCode ?? 0);
-      response.resume();
-      ws.terminate();
-    });
-    ws.once('open', () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.once('error', (error) => {
-      // Raised after unexpected-response by terminate(); a real connection error rejects.
-      if (!String(error.message).includes('closed before the connection was established')) reject(error);
-    });
-  });
+  return upgradeStatusAt(`${gw.wsUrl}${path}`, headers);
 }
 
 function closeSocket(ws: WebSocket): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import WebSocket from 'ws';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness';
+import { upgradeStatus as upgradeStatusAt } from '../support/upgrade-status';
 
 // Identity and permissions on a real gateway: two users and an admin from the config, one of
 // them by SHA-256 only. A user sees and reaches only their own kernels and sessions; others'
@@ -65,21 +65,7 @@ async function kernelIds(user: User): Promise<string[]> {
 
 /** The HTTP status a channels upgrade gets (101 if it opened). */
 function upgradeStatus(user: User, kernelId: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${gw.wsUrl}api/kernels/${kernelId}/channels`, { headers: { Authorization: `token ${TOKENS[user]}` } });
-    ws.once('unexpected-response', (_request, response) => {
-      resolve(response.statusCode ?? 0);
-      response.resume();
-      ws.terminate();
-    });
-    ws.once('open', () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.once('error', (error) => {
-      if (!String(error.message).includes('closed before the connection was established')) reject(error);
-    });
-  });
+  return upgradeStatusAt(`${gw.wsUrl}api/kernels/${kernelId}/channels`, { Authorization: `token ${TOKENS[user]}` });
 }
 
 describe('users and permissions', () => {
