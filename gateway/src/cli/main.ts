@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { BERTH_VERSION } from '../app';
 import { describeError } from '../common/errors';
 import { configCommand } from './commands/config';
+import { imagesCommand } from './commands/images';
 import { kernelspecsCommand } from './commands/kernelspecs';
 import { serveCommand } from './commands/serve';
 
@@ -13,7 +14,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .addCommand(serveCommand())
     .addCommand(configCommand())
-    .addCommand(kernelspecsCommand());
+    .addCommand(kernelspecsCommand())
+    .addCommand(imagesCommand());
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
