@@ -3,12 +3,9 @@
 // (scripts/ensure-docker.mjs) before jest runs. The built image is content-addressed and kept as a
 // cache (labelled berth.io/managed-by=berth); the container is removed afterwards.
 import Dockerode from 'dockerode';
-import { createLogger } from '../../../gateway/src/common/logger';
-import { KernelClient } from '../../../gateway/src/kernels/kernel-client';
-import { MessageSigner } from '../../../gateway/src/protocol/wire';
 import { ImageBuilder, type BuildProgress } from '../../../gateway/src/images/image-builder';
-import { newConnection } from '../../../gateway/src/provisioners/local/connection-file';
 import { PortAllocator } from '../../../gateway/src/provisioners/local/port-allocator';
+import { startKernelContainer } from '../../support/kernel-container';
 
 const TEST_LABEL = { 'berth.io/test': 'images-base-image' };
 const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
@@ -45,27 +42,10 @@ test('the base image builds with progress, is skipped when nothing changed, and 
 
   const second = await builder.buildBase({ labels: TEST_LABEL });
   expect(second).toEqual(expect.objectContaining({ ref: first.ref, id: first.id, skipped: true }));
-  expect(second.ms).toBeLessThan(5000);
 
-  const kernelPorts = await ports.allocate(5);
-  cleanups.push(async () => ports.release(kernelPorts));
-  const connection = newConnection('127.0.0.1', kernelPorts, 'python3');
-  const container = await docker.createContainer({
-    Image: first.ref,
-    Env: [`BERTH_CONNECTION_INFO=${JSON.stringify(connection)}`],
-    Labels: { 'berth.io/managed-by': 'berth', ...TEST_LABEL },
-    HostConfig: { NetworkMode: 'host' },
-  });
-  cleanups.push(() => container.remove({ force: true }));
-  await container.start();
-
-  const client = new KernelClient(connection, new MessageSigner(connection.key), async () => undefined, createLogger({ level: 'silent' }));
-  cleanups.push(async () => client.close());
-  await client.waitReady(AbortSignal.timeout(60_000));
-  const reply = await client.request('shell', 'kernel_info_request', {}, 10_000);
-  const content = JSON.parse(reply.content.toString('utf8'));
-  expect(content.status).toBe('ok');
-  expect(content.language_info.name).toBe('python');
+  const { container, info } = await startKernelContainer(docker, first.ref, ports, TEST_LABEL, cleanups);
+  expect(info.status).toBe('ok');
+  expect(info.language_info.name).toBe('python');
 
   const top = await container.top({ ps_args: '-o pid,user,comm' });
   const commands = top.Processes.map((row: string[]) => row[2]);

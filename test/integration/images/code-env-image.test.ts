@@ -9,12 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
-import { createLogger } from '../../../gateway/src/common/logger';
 import { ImageBuilder } from '../../../gateway/src/images/image-builder';
-import { KernelClient } from '../../../gateway/src/kernels/kernel-client';
-import { MessageSigner } from '../../../gateway/src/protocol/wire';
-import { newConnection } from '../../../gateway/src/provisioners/local/connection-file';
 import { PortAllocator } from '../../../gateway/src/provisioners/local/port-allocator';
+import { startKernelContainer } from '../../support/kernel-container';
 
 const run = promisify(execFile);
 const BERTH = resolve(__dirname, '..', '..', '..', 'gateway', 'bin', 'berth.js');
@@ -93,22 +90,7 @@ test('a code env image builds through the CLI, is skipped when unchanged, runs a
   const image = await docker.getImage(ref).inspect();
   expect(image.Config.Labels).toEqual(expect.objectContaining({ 'berth.io/code-env': CODE_ENV, 'berth.io/parent-image': BASE_TAG }));
 
-  const kernelPorts = await ports.allocate(5);
-  cleanups.push(async () => ports.release(kernelPorts));
-  const connection = newConnection('127.0.0.1', kernelPorts, 'python3');
-  const container = await docker.createContainer({
-    Image: ref,
-    Env: [`BERTH_CONNECTION_INFO=${JSON.stringify(connection)}`],
-    Labels: { 'berth.io/managed-by': 'berth', ...TEST_LABEL },
-    HostConfig: { NetworkMode: 'host' },
-  });
-  cleanups.push(() => container.remove({ force: true }));
-  await container.start();
-
-  const client = new KernelClient(connection, new MessageSigner(connection.key), async () => undefined, createLogger({ level: 'silent' }));
-  cleanups.push(async () => client.close());
-  await client.waitReady(AbortSignal.timeout(60_000));
-  const info = JSON.parse((await client.request('shell', 'kernel_info_request', {}, 10_000)).content.toString('utf8'));
+  const { client, info } = await startKernelContainer(docker, ref, ports, TEST_LABEL, cleanups);
   expect(info.status).toBe('ok');
   expect(info.language_info.name).toBe('python');
   const executed = await client.request('shell', 'execute_request', { code: 'import six', silent: false, store_history: false }, 20_000);
