@@ -6,7 +6,7 @@
 //   node scripts/ensure-docker.mjs          # everything
 //   node scripts/ensure-docker.mjs --stop   # stop the dockerd this script started (if any)
 import { DockerSetupError, ensureDockerDaemon, ensureOsBaseImage, stopDockerDaemon } from './lib/docker-daemon.mjs';
-import { isMain } from './lib/proc.mjs';
+import { runAsCli } from './lib/proc.mjs';
 import { ensureSystem, SystemSetupError } from './ensure-system.mjs';
 
 /** Everything the Docker tests need. Resolves with timings; throws DockerSetupError / SystemSetupError. */
@@ -19,36 +19,20 @@ export async function ensureDocker() {
 }
 
 async function main(argv) {
-  try {
-    if (argv.includes('--stop')) {
-      const stopped = await stopDockerDaemon();
-      console.error(
-        `[docker] ${stopped ? 'stopped the dockerd started by these scripts' : 'no dockerd started by these scripts is running'}`,
-      );
-      return 0;
-    }
-    const r = await ensureDocker();
+  if (argv.includes('--stop')) {
+    const stopped = await stopDockerDaemon();
     console.error(
-      `[docker] ready in ${r.ms} ms: installed ${r.installed.join(' ') || 'nothing'}; dockerd ${r.daemon.version}` +
-        `${r.daemon.started ? ` started (${r.daemon.ms} ms)` : ' already running'}; OS base image ` +
-        `${r.osBase.built ? `built (${r.osBase.ms} ms)` : 'present'}`,
+      `[docker] ${stopped ? 'stopped the dockerd started by these scripts' : 'no dockerd started by these scripts is running'}`,
     );
     return 0;
-  } catch (err) {
-    if (err instanceof DockerSetupError || err instanceof SystemSetupError) {
-      console.error(`[docker] error: ${err.message}`);
-      return 1;
-    }
-    throw err;
   }
+  const r = await ensureDocker();
+  console.error(
+    `[docker] ready in ${r.ms} ms: installed ${r.installed.join(' ') || 'nothing'}; dockerd ${r.daemon.version}` +
+      `${r.daemon.started ? ` started (${r.daemon.ms} ms)` : ' already running'}; OS base image ` +
+      `${r.osBase.built ? `built (${r.osBase.ms} ms)` : 'present'}`,
+  );
+  return 0;
 }
 
-if (isMain(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error('[docker] unexpected error:', err);
-      process.exit(1);
-    },
-  );
-}
+runAsCli(import.meta.url, main, { prefix: '[docker]', expected: [DockerSetupError, SystemSetupError] });

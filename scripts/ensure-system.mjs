@@ -13,7 +13,7 @@
 // installed takes a few tens of milliseconds. Installing needs root (or prints the sudo command).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { isMain, run } from './lib/proc.mjs';
+import { run, runAsCli } from './lib/proc.mjs';
 
 // Debian's own interpreter. The `python3` first on PATH may be another interpreter without the
 // Jupyter packages, so every check that involves Python uses this path.
@@ -304,34 +304,18 @@ async function main(argv) {
     } else needs.push(...arg.split(','));
   }
   const selected = (needs.length > 0 ? needs : Object.keys(NEEDS)).filter(Boolean);
-  try {
-    if (check) {
-      const { packages, missing, broken, problems } = checkSystem({ needs: selected });
-      for (const problem of problems) log(problem);
-      if (missing.length > 0 || broken.length > 0) {
-        log(`to fix, run as root: ${fixCommand(missing, broken).join(' && ')}`);
-        return 1;
-      }
-      log(`ok: ${packages.join(', ')} installed`);
-      return 0;
-    }
-    await ensureSystem({ needs: selected, quiet: false });
-    return 0;
-  } catch (err) {
-    if (err instanceof SystemSetupError) {
-      console.error(`${PREFIX} error: ${err.message}`);
+  if (check) {
+    const { packages, missing, broken, problems } = checkSystem({ needs: selected });
+    for (const problem of problems) log(problem);
+    if (missing.length > 0 || broken.length > 0) {
+      log(`to fix, run as root: ${fixCommand(missing, broken).join(' && ')}`);
       return 1;
     }
-    throw err;
+    log(`ok: ${packages.join(', ')} installed`);
+    return 0;
   }
+  await ensureSystem({ needs: selected, quiet: false });
+  return 0;
 }
 
-if (isMain(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(`${PREFIX} unexpected error:`, err);
-      process.exit(1);
-    },
-  );
-}
+runAsCli(import.meta.url, main, { prefix: PREFIX, expected: [SystemSetupError] });

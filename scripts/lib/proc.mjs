@@ -130,3 +130,20 @@ function signalNumber(signal) {
   const numbers = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
   return numbers[signal];
 }
+
+/**
+ * Runs `main(argv)` when `metaUrl` is the entry point and exits with the code it returns. An
+ * error of one of the `expected` classes prints "<prefix> error: <message>" (it already says what
+ * to do); anything else prints its stack. Both exit 1.
+ */
+export function runAsCli(metaUrl, main, { prefix, expected = [] }) {
+  if (!isMain(metaUrl)) return;
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      if (expected.some((ErrorClass) => err instanceof ErrorClass)) console.error(`${prefix} error: ${err.message}`);
+      else console.error(`${prefix} unexpected error:`, err);
+      process.exit(1);
+    },
+  );
+}
