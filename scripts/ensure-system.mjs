@@ -43,6 +43,15 @@ export const PACKAGES = {
   debootstrap: {
     files: ['/usr/sbin/debootstrap'],
   },
+  // The registry binary only: scripts/lib/registry.mjs runs its own instance on 127.0.0.1 (not the package's service).
+  'docker-registry': {
+    files: ['/usr/bin/docker-registry'],
+    verify: ['/usr/bin/docker-registry', ['--version']],
+  },
+  // htpasswd -B: distribution reads bcrypt entries only, and no bcrypt library is among the npm dependencies.
+  'apache2-utils': {
+    files: ['/usr/bin/htpasswd'],
+  },
 };
 
 /** The needs callers name, and the packages each one stands for. Add new needs here. */
@@ -58,6 +67,10 @@ export const NEEDS = {
   docker: {
     description: 'Docker Engine, and debootstrap to make the OS base image locally (no registry is reachable)',
     packages: ['docker.io', 'debootstrap'],
+  },
+  registry: {
+    description: 'an image registry (distribution 2.8) and htpasswd, for push/pull tests against a real registry',
+    packages: ['docker-registry', 'apache2-utils'],
   },
 };
 

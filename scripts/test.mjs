@@ -9,6 +9,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDocker } from './ensure-docker.mjs';
+import { ensureRegistry } from './ensure-registry.mjs';
 import { ensureNode, NodeSetupError, ROOT } from './ensure-node.mjs';
 import { ensureSystem } from './ensure-system.mjs';
 import { isMain, run } from './lib/proc.mjs';
@@ -61,6 +62,9 @@ async function main() {
     // Cold: apt install + dockerd start + debootstrap, about 40 s; warm: one `docker info` and one inspect.
     const docker = await ensureDocker();
     if (docker.installed.length > 0 || docker.daemon.started || docker.osBase.built) note(`docker ready in ${docker.ms} ms`);
+    // A real registry (docker-registry on 127.0.0.1:5000, basic auth) for the push/pull tests; warm: two HTTP requests.
+    const registry = await ensureRegistry();
+    if (registry.installed.length > 0 || registry.server.started) note(`registry ready in ${registry.ms} ms`);
   } catch (err) {
     note(`setup failed: ${err.message}`);
     summary(0, 1);

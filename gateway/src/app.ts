@@ -20,10 +20,11 @@ import { openDatabase, type Db } from './store/database';
 import { KernelRecords } from './store/kernel-records';
 import { SessionRecords } from './store/session-records';
 
+import { BERTH_VERSION } from './common/version';
 export { loadConfig } from './config/load';
 export type { GatewayConfig } from './config/schema';
 
-export const BERTH_VERSION = '0.1.0';
+export { BERTH_VERSION } from './common/version';
 
 /** Where the repository's shipped kernelspecs live, relative to the compiled or source file. */
 const SHIPPED_KERNELSPECS = resolve(__dirname, '..', '..', 'kernelspecs');
@@ -148,6 +149,7 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
     sessions,
     targets,
     registry,
+    configDir: config.configDir ? resolve(config.configDir) : dataDir,
     metrics,
     log,
     version: BERTH_VERSION,

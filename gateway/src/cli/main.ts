@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { BERTH_VERSION } from '../app';
+import { BERTH_VERSION } from '../common/version';
 import { describeError } from '../common/errors';
 import { configCommand } from './commands/config';
 import { imagesCommand } from './commands/images';

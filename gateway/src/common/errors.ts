@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'launch-timeout'
   | 'backend-unavailable'
   | 'image-build-failed'
+  | 'registry-refused'
   | 'not-implemented'
   | 'internal';
 

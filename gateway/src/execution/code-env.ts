@@ -35,7 +35,7 @@ const packagesSchema = z
 /** What the image's resources directory holds; each mode names what it needs. */
 const resourcesSchema = z
   .discriminatedUnion('mode', [
-    z.object({ mode: z.literal('none').describe('No resources directory') }).strict(),
+    z.object({ mode: z.literal('none').describe('Nothing copied or generated: the resources folder stays empty') }).strict(),
     z
       .object({
         mode: z.literal('init-script').describe('A script fills the resources directory at build time'),

@@ -16,6 +16,7 @@ import { OriginPolicy } from './middleware/origin-policy';
 import { requestLog } from './middleware/request-log';
 import { kernelRoutes } from './routes/kernel-routes';
 import { configObjectRoutes } from './routes/config-object-routes';
+import { imageRoutes } from './routes/image-routes';
 import { kernelspecRoutes } from './routes/kernelspec-routes';
 import { sessionRoutes } from './routes/session-routes';
 import { statusRoutes } from './routes/status-routes';
@@ -30,6 +31,8 @@ export interface HttpServerDeps {
   readonly sessions: SessionManager;
   readonly targets: KernelTargets;
   readonly registry: ConfigRegistry;
+  /** Relative paths of code envs and exec configs (wheelhouses, resources, TLS certs) resolve against it. */
+  readonly configDir: string;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
   readonly version: string;
@@ -57,6 +60,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   api.use(statusRoutes(deps.kernels, new Date(), deps.version));
   api.use(kernelspecRoutes(deps.targets, deps.baseUrl));
   api.use(configObjectRoutes(deps.registry, permissions, deps.baseUrl));
+  api.use(imageRoutes(deps.registry, deps.configDir, log));
   api.use(kernelRoutes(deps.kernels, permissions, deps.baseUrl, log));
   api.use(sessionRoutes(deps.sessions, permissions, deps.baseUrl));
   api.get('/metrics', async (_request, response) => {

@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { pack } from 'tar-stream';
 import { BackendUnavailableError, GatewayError, NotFoundError } from '../common/errors';
-import { contextEntries, DEFAULT_OS_IMAGE, renderBaseImage, type BuildInputs, type ContextEntry, type ImageTemplates } from './dockerfile';
+import { baseLayers, RECIPE_LABEL } from './base-recipe';
+import { contextEntries, type BuildInputs, type ContextEntry, type ImageTemplates } from './dockerfile';
 import { IMAGE_LABELS, imageSpec, type ImageKind, type ImageSpec } from './image-spec';
+import { BERTH_VERSION } from '../common/version';
+import { splitRef } from './image-names';
 import { loadImageTemplates } from './image-templates';
 
 /**
@@ -46,13 +47,9 @@ export interface BuildOptions {
   readonly extraTags?: readonly string[];
   /** Build even when an image with the same spec hash exists. */
   readonly force?: boolean;
+  /** Build without the daemon's layer cache (benchmarks, --force rebuilds that must redo every step). */
+  readonly noCache?: boolean;
   readonly onProgress?: (progress: BuildProgress) => void;
-}
-
-/** The Berth version stamped on images (gateway/package.json; same relative place from src/ and dist/). */
-export function berthVersion(): string {
-  const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 /** The build context as a tar stream: fixed owner and mtime, so equal inputs give an equal context. */
@@ -67,6 +64,19 @@ export function contextTar(entries: readonly ContextEntry[]): Readable {
   return tar as unknown as Readable;
 }
 
+const quoted = (text: string): string => `"${text.replace(/[\\"$]/g, (c) => `\\${c}`).replace(/\n/g, ' ')}"`;
+
+/**
+ * The Dockerfile sent to the daemon: the hashed one plus one LABEL line with the image's labels.
+ * (Labels passed as a build option become one LABEL step — a container commit — each.)
+ */
+export function withLabels(dockerfile: string, labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.keys(labels)
+    .sort()
+    .map((name) => `${quoted(name)}=${quoted(labels[name]!)}`);
+  return `${dockerfile.replace(/\n*$/, '\n')}LABEL ${pairs.join(' ')}\n`;
+}
+
 interface BuildMessage {
   stream?: string;
   status?: string;
@@ -77,11 +87,6 @@ interface BuildMessage {
 
 const STEP = /^Step (\d+)\/(\d+) :/;
 const KEEP_LINES = 30;
-
-function splitRef(ref: string): { repo: string; tag: string } {
-  const at = ref.lastIndexOf(':');
-  return at > ref.lastIndexOf('/') ? { repo: ref.slice(0, at), tag: ref.slice(at + 1) } : { repo: ref, tag: 'latest' };
-}
 
 export class ImageBuilder {
   private readonly templates: ImageTemplates;
@@ -94,7 +99,7 @@ export class ImageBuilder {
     options: { templates?: ImageTemplates; berthVersion?: string; daemon?: string } = {},
   ) {
     this.templates = options.templates ?? loadImageTemplates();
-    this.version = options.berthVersion ?? berthVersion();
+    this.version = options.berthVersion ?? BERTH_VERSION;
     this.daemon = options.daemon ?? 'unix:///var/run/docker.sock';
   }
 
@@ -109,6 +114,17 @@ export class ImageBuilder {
     }
   }
 
+  /**
+   * Id and labels of `ref` when it is an image Berth built itself, not one built FROM a Berth image
+   * (those inherit every label): its `berth.io/image-ref` label must name this very image.
+   */
+  async inspectOwnImage(ref: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
+    const image = await this.inspectImage(ref);
+    const own = image?.labels[IMAGE_LABELS.ref];
+    if (image === undefined || own === undefined) return undefined;
+    return own === ref || (await this.inspectImage(own))?.id === image.id ? image : undefined;
+  }
+
   private unreachable(err: unknown): Error {
     if (err instanceof GatewayError) return err;
     const code = (err as { code?: string }).code;
@@ -121,15 +137,19 @@ export class ImageBuilder {
     return err instanceof Error ? err : new Error(String(err));
   }
 
-  /** The Python base image (base.Dockerfile) FROM `from` (default: the local OS image). */
+  /** The Python base image (base.Dockerfile) FROM `from` (default: the local OS image): the first layer of a plain recipe. */
   async buildBase(options: BuildOptions & { from?: string; repository?: string } = {}): Promise<BuildResult> {
-    const from = options.from ?? DEFAULT_OS_IMAGE;
-    const inputs = renderBaseImage(this.templates, options.from === undefined ? {} : { from });
-    const missingHint =
-      from === DEFAULT_OS_IMAGE
-        ? 'make it with `node scripts/ensure-docker.mjs` (debootstrap + docker import), or pass --from IMAGE'
-        : `pull or build it on that daemon first, or pass another --from IMAGE`;
-    return this.build('base', inputs, { ...options, parentImage: from, missingHint });
+    const recipe = {
+      type: 'container-exec' as const,
+      r: false,
+      cuda: false,
+      ...(options.from === undefined ? {} : { from: options.from }),
+    };
+    const layer = baseLayers(recipe)[0]!;
+    const { inputs, parentImage, missingHint } = layer.render(this.templates, undefined);
+    // The recipe label makes any base layer rebuildable by `build-code-env --all`, however it was first built.
+    const labels = { ...(options.labels ?? {}), [RECIPE_LABEL]: JSON.stringify(layer.recipe) };
+    return this.build('base', inputs, { ...options, labels, parentImage, missingHint });
   }
 
   /** Builds `inputs` on top of `parentImage` unless an image with the same spec hash exists. */
@@ -163,13 +183,13 @@ export class ImageBuilder {
     }
 
     const stream = await this.docker
-      .buildImage(contextTar(contextEntries(inputs)), {
+      .buildImage(contextTar(contextEntries({ ...inputs, dockerfile: withLabels(inputs.dockerfile, spec.labels) })), {
         t: spec.ref,
-        labels: spec.labels,
         buildargs: { ...inputs.buildArgs },
         networkmode: 'host',
         rm: true,
         forcerm: true,
+        nocache: options.noCache === true,
       })
       .catch((err: unknown) => {
         throw this.unreachable(err);

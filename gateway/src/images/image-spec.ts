@@ -21,6 +21,8 @@ export const IMAGE_LABELS = {
   /** base | r | cuda | code-env */
   kind: 'berth.io/image-kind',
   codeEnv: 'berth.io/code-env',
+  /** The image's own repository:tag. Images built FROM a Berth image inherit its labels; this one tells them apart. */
+  ref: 'berth.io/image-ref',
 } as const;
 
 export type ImageKind = 'base' | 'r' | 'cuda' | 'code-env';
@@ -99,6 +101,7 @@ export function imageSpec(input: ImageSpecInput): ImageSpec {
     [IMAGE_LABELS.parentImageId]: input.parentImageId,
     [IMAGE_LABELS.contentHash]: content,
     [IMAGE_LABELS.specHash]: spec,
+    [IMAGE_LABELS.ref]: `${repository}:${spec.slice(0, TAG_HASH_LENGTH)}`,
   };
   if (input.codeEnvId !== undefined) labels[IMAGE_LABELS.codeEnv] = input.codeEnvId;
   return { ref: `${repository}:${tag}`, repository, tag, contentHash: content, specHash: spec, labels };

@@ -81,6 +81,7 @@ describe('image spec', () => {
       'berth.io/content-hash': s.contentHash,
       'berth.io/spec-hash': s.specHash,
       'berth.io/code-env': 'ml',
+      'berth.io/image-ref': s.ref,
     });
   });
 

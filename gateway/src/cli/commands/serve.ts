@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { createGateway } from '../../app';
 import { describeError } from '../../common/errors';
 import { loadConfig } from '../../config/load';
 
@@ -49,6 +48,8 @@ export function serveCommand(): Command {
           `Refusing to serve on ${config.ip} without a token: anyone who can reach it could run code. Set BERTH_TOKEN or --token (or auth.users in the config file), or listen on 127.0.0.1.`,
         );
       }
+      // Loaded here: the whole gateway (express, zeromq, sqlite) is only needed when serving.
+      const { createGateway } = await import('../../app');
       const gateway = createGateway(config);
       const { url } = await gateway.start();
       process.stdout.write(`Berth gateway at ${url}${authenticated ? ' (token required)' : ' (no token: loopback only)'}\n`);

@@ -16,6 +16,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   'image-build-failed': 500,
   internal: 500,
   'not-implemented': 501,
+  'registry-refused': 502,
   'backend-unavailable': 503,
   'launch-timeout': 504,
 };
