@@ -130,7 +130,7 @@ export class ImageBuilder {
     const code = (err as { code?: string }).code;
     if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ETIMEDOUT') {
       return new BackendUnavailableError(
-        `Docker daemon ${this.daemon} is unreachable (${code}): start it (\`node scripts/ensure-docker.mjs\` on a test machine) or fix the exec config's docker host`,
+        `Docker daemon ${this.daemon} is unreachable (${code}): start it (\`node scripts/ensure-docker.mjs\` on a test machine) or fix the address (the exec config's docker.daemons[].host, or --docker-host)`,
         { cause: err },
       );
     }

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { formatProblem, inspectConfigDir } from '../../execution/config-dir';
-import { execConfigsForCodeEnv, pairKernelspecName } from '../../execution/kernel-pairs';
 
 /** `berth config`: checks configuration directories before a gateway loads them. */
 export function configCommand(): Command {
@@ -9,7 +7,10 @@ export function configCommand(): Command {
     .command('validate')
     .description('Validate every file of a configuration directory; lists every problem as `file: field.path: message`')
     .argument('<dir>', 'the configuration directory')
-    .action((dir: string) => {
+    .action(async (dir: string) => {
+      // Loaded on use (zod, yaml): the other commands need not wait for them.
+      const { formatProblem, inspectConfigDir } = await import('../../execution/config-dir');
+      const { execConfigsForCodeEnv, pairKernelspecName } = await import('../../execution/kernel-pairs');
       const { config, problems } = inspectConfigDir(dir);
       if (!config) {
         for (const problem of problems) process.stderr.write(`${formatProblem(problem)}\n`);

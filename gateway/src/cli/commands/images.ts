@@ -17,7 +17,7 @@ function withDaemonHint<A extends unknown[]>(action: (...args: A) => Promise<voi
       const code = (error as { code?: string }).code;
       if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
         throw new BackendUnavailableError(
-          `Docker daemon unreachable (${code} at ${(error as { address?: string }).address ?? 'its address'}): start it, or fix the exec config's docker host`,
+          `Docker daemon unreachable (${code} at ${(error as { address?: string }).address ?? 'its address'}): start it, or fix the address (the exec config's docker.daemons[].host, or --docker-host)`,
           { cause: error },
         );
       }

@@ -1,16 +1,8 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { createLogger } from '../../common/logger';
-import { loadConfig } from '../../config/load';
-import { loadConfigDir } from '../../execution/config-dir';
-import { ConfigRegistry } from '../../execution/config-registry';
-import { KernelSpecCatalog, standardKernelsDirs } from '../../kernelspecs/catalog';
-import { KernelTargets } from '../../kernelspecs/kernel-targets';
 import type { ResolvedKernelSpec } from '../../kernelspecs/kernelspec';
 import type { PairMetadata } from '../../kernelspecs/pair-specs';
-import { ConfigObjects } from '../../store/config-objects';
-import { openMemoryDatabase } from '../../store/database';
 
 /** Shipped kernelspecs (python3, ir), from gateway/src/cli/commands or gateway/dist/cli/commands. */
 const SHIPPED_KERNELSPECS = resolve(__dirname, '..', '..', '..', '..', 'kernelspecs');
@@ -25,7 +17,29 @@ interface Listed {
  * The kernelspecs a gateway with this configuration offers, from the config directory (the
  * objects admins keep in git; edits made through the admin API live in the gateway's store).
  */
-function kernelspecsOf(configDir: string | undefined): { listed: Listed[]; defaultExecConfig: string; defaultBackend: string } {
+async function kernelspecsOf(
+  configDir: string | undefined,
+): Promise<{ listed: Listed[]; defaultExecConfig: string; defaultBackend: string }> {
+  // Loaded on use (zod, yaml, sqlite): the other commands need not wait for them.
+  const [
+    { createLogger },
+    { loadConfig },
+    { loadConfigDir },
+    { ConfigRegistry },
+    { KernelSpecCatalog, standardKernelsDirs },
+    { KernelTargets },
+    { ConfigObjects },
+    { openMemoryDatabase },
+  ] = await Promise.all([
+    import('../../common/logger'),
+    import('../../config/load'),
+    import('../../execution/config-dir'),
+    import('../../execution/config-registry'),
+    import('../../kernelspecs/catalog'),
+    import('../../kernelspecs/kernel-targets'),
+    import('../../store/config-objects'),
+    import('../../store/database'),
+  ]);
   const config = loadConfig({ flags: { configDir } });
   const log = createLogger({ level: 'silent' });
   const catalog = new KernelSpecCatalog(
@@ -59,8 +73,8 @@ export function kernelspecsCommand(): Command {
     .command('list')
     .description('Table of kernelspec names, display names and backends')
     .addOption(configDirOption())
-    .action((flags: { configDir?: string }) => {
-      const { listed, defaultExecConfig, defaultBackend } = kernelspecsOf(flags.configDir);
+    .action(async (flags: { configDir?: string }) => {
+      const { listed, defaultExecConfig, defaultBackend } = await kernelspecsOf(flags.configDir);
       const rows = listed.map(({ spec, pair }) => [
         spec.name,
         spec.spec.display_name,
@@ -73,8 +87,8 @@ export function kernelspecsCommand(): Command {
     .description('Write a kernel.json folder for each code env × exec config pair, to inspect or install (jupyter kernelspec install)')
     .argument('<dir>', 'folder to write into (created if missing); one subfolder per kernelspec')
     .addOption(configDirOption())
-    .action((dir: string, flags: { configDir?: string }) => {
-      const pairs = kernelspecsOf(flags.configDir).listed.filter((entry) => entry.pair);
+    .action(async (dir: string, flags: { configDir?: string }) => {
+      const pairs = (await kernelspecsOf(flags.configDir)).listed.filter((entry) => entry.pair);
       for (const { spec } of pairs) {
         const folder = join(dir, spec.name);
         mkdirSync(folder, { recursive: true });

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { describeError } from '../../common/errors';
-import { loadConfig } from '../../config/load';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -27,6 +26,8 @@ export function serveCommand(): Command {
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)'))
     .addOption(new Option('--keep-kernels-on-stop', 'leave kernels running on SIGTERM/SIGINT, to reattach at next start'))
     .action(async (flags: Record<string, unknown>) => {
+      // Loaded on use, as is the gateway below: `berth --help` and the other commands start fast.
+      const { loadConfig } = await import('../../config/load');
       const config = loadConfig({
         file: flags['config'] as string | undefined,
         flags: {
@@ -48,7 +49,6 @@ export function serveCommand(): Command {
           `Refusing to serve on ${config.ip} without a token: anyone who can reach it could run code. Set BERTH_TOKEN or --token (or auth.users in the config file), or listen on 127.0.0.1.`,
         );
       }
-      // Loaded here: the whole gateway (express, zeromq, sqlite) is only needed when serving.
       const { createGateway } = await import('../../app');
       const gateway = createGateway(config);
       const { url } = await gateway.start();
