@@ -13,7 +13,10 @@ import { Culler } from './kernels/culler';
 import { KernelManager } from './kernels/kernel-manager';
 import { SessionManager } from './kernels/session-manager';
 import { GatewayMetrics } from './metrics/gateway-metrics';
+import { DockerProvisioner } from './provisioners/docker/docker-provisioner';
+import { gatewayId } from './provisioners/gateway-id';
 import { kernelBaseEnv, LocalProvisioner } from './provisioners/local/local-provisioner';
+import { ProvisionerRouter } from './provisioners/provisioner-router';
 import { defaultKernelPortRange, PortAllocator } from './provisioners/local/port-allocator';
 import { ConfigObjects } from './store/config-objects';
 import { openDatabase, type Db } from './store/database';
@@ -99,13 +102,21 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
     min: config.kernels.portRangeMin ?? defaultRange.min,
     max: config.kernels.portRangeMax ?? defaultRange.max,
   });
-  const provisioner = new LocalProvisioner({
+  const local = new LocalProvisioner({
     runtimeDir: join(dataDir, 'runtime'),
     ip: '127.0.0.1',
     ports,
     cwd: process.cwd(),
     baseEnv: overrides.kernelEnv ?? kernelBaseEnv(process.env),
   });
+  const docker = new DockerProvisioner({
+    ports,
+    gatewayId: gatewayId(dataDir),
+    configDir: config.configDir ? resolve(config.configDir) : dataDir,
+    execConfigs: () => registry.execConfigs(),
+    log: log.child({ component: 'docker' }),
+  });
+  const provisioner = new ProvisionerRouter([local, docker]);
   // Metrics and the kernel manager refer to each other (kernel counts; start latency), as do
   // kernels and sessions (a removed kernel ends its sessions): late-bound through closures.
   let sessions: SessionManager | undefined = undefined;

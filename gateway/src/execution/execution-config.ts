@@ -272,6 +272,7 @@ export const execConfigSchema = z.discriminatedUnion('backend', [
 export type ExecConfig = z.infer<typeof execConfigSchema>;
 export type ExecConfigInput = z.input<typeof execConfigSchema>;
 export type ContainerExecConfig = Extract<ExecConfig, { backend: 'docker' | 'kubernetes' }>;
+export type DockerExecConfig = Extract<ExecConfig, { backend: 'docker' }>;
 
 /** Id of the exec config every gateway has, running kernels as local processes. */
 export const LOCAL_EXEC_CONFIG_ID = 'local';

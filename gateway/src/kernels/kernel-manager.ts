@@ -18,8 +18,10 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { ConnectionInfo } from '../protocol/connection-info';
 import { pingHeartbeat } from '../protocol/kernel-channels';
 import { MessageSigner } from '../protocol/wire';
-import type { KernelProvisioner, ProvisionedKernel } from '../provisioners/types';
-import type { KernelRecords } from '../store/kernel-records';
+import { defaultLocalExecConfig } from '../execution/execution-config';
+import type { KernelBackends } from '../provisioners/provisioner-router';
+import type { ProvisionedKernel } from '../provisioners/types';
+import type { KernelPlacement, KernelRecords } from '../store/kernel-records';
 import type { BufferLimits } from './client-session';
 import { KernelClient } from './kernel-client';
 import { ManagedKernel } from './managed-kernel';
@@ -39,7 +41,8 @@ export interface KernelManagerDeps {
   readonly catalog: KernelSpecCatalog;
   /** Resolves start requests (pairs, exec config cascade, permissions); without it, plain catalog specs. */
   readonly targets?: KernelTargets;
-  readonly provisioner: KernelProvisioner;
+  /** The backends: one provisioner, or a router choosing by exec config. */
+  readonly provisioner: KernelBackends;
   readonly records: KernelRecords;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
@@ -113,9 +116,18 @@ export class KernelManager {
 
   /** Starts a kernel and resolves once it answered kernel_info; rejects with the kernel's stderr tail. */
   async start(request: StartKernelRequest): Promise<ManagedKernel> {
-    const { spec, env } = this.deps.targets
+    const target = this.deps.targets
       ? this.deps.targets.resolveStart(request.name, request.identity, request.env)
-      : { spec: this.deps.catalog.get(request.name || this.deps.catalog.defaultSpecName()), env: request.env };
+      : {
+          spec: this.deps.catalog.get(request.name || this.deps.catalog.defaultSpecName()),
+          env: request.env,
+          execConfig: defaultLocalExecConfig(),
+        };
+    const { spec, env } = target;
+    const placement: KernelPlacement = {
+      execConfig: target.execConfig,
+      ...('codeEnv' in target && target.codeEnv ? { codeEnv: target.codeEnv } : {}),
+    };
     this.checkQuota(request.owner);
     const id = newId();
     const kernel = new ManagedKernel({
@@ -123,6 +135,7 @@ export class KernelManager {
       spec,
       owner: request.owner,
       env,
+      placement,
       createdAt: jupyterTimestamp(),
       bufferLimits: this.deps.options.buffer,
       log: this.log.child({ kernelId: id }),
@@ -211,6 +224,7 @@ export class KernelManager {
         spec: record.spec,
         owner: record.owner,
         env: record.env,
+        placement: record.placement ?? { execConfig: defaultLocalExecConfig() },
         createdAt: record.createdAt,
         bufferLimits: this.deps.options.buffer,
         log: this.log.child({ kernelId: record.id }),
@@ -239,6 +253,8 @@ export class KernelManager {
       discarded++;
       this.log.info({ kernelId: record.id }, 'kernel from a previous run is gone; cleaned up');
     }
+    // Containers this gateway started whose records are gone (e.g. killed between start and save).
+    discarded += (await this.deps.provisioner.reapOrphans?.(new Set(this.kernels.keys())).catch(() => 0)) ?? 0;
     return { reattached, discarded };
   }
 
@@ -279,7 +295,15 @@ export class KernelManager {
     let provisioned: ProvisionedKernel | undefined;
     try {
       provisioned = await this.deps.provisioner.launch(
-        { kernelId: kernel.id, spec: kernel.spec, env: kernel.env, reuseConnection },
+        {
+          kernelId: kernel.id,
+          spec: kernel.spec,
+          env: kernel.env,
+          reuseConnection,
+          execConfig: kernel.placement.execConfig,
+          ...(kernel.placement.codeEnv === undefined ? {} : { codeEnv: kernel.placement.codeEnv }),
+          owner: kernel.owner,
+        },
         controller.signal,
         (stage) => this.log.debug({ kernelId: kernel.id, stage }, 'launch progress'),
       );
@@ -328,15 +352,25 @@ export class KernelManager {
     kernel.executionState = readiness === 'heartbeat' ? 'unknown' : 'idle';
     if (readiness !== 'heartbeat') kernel.touch();
     this.persist(kernel);
-    void provisioned.exited.then((exit) => this.onExit(kernel, provisioned, exit.reason));
+    void provisioned.exited.then((exit) => this.onExit(kernel, provisioned, exit.reason, exit.restartable !== false));
   }
 
   /** An exit we did not ask for: mark dead, tell clients, and restart within the budget. */
-  private async onExit(kernel: ManagedKernel, provisioned: ProvisionedKernel, reason: string): Promise<void> {
+  private async onExit(kernel: ManagedKernel, provisioned: ProvisionedKernel, reason: string, restartable: boolean): Promise<void> {
     if (kernel.provisioned !== provisioned || kernel.phase !== 'running') return; // expected, or an older generation
     this.log.warn({ kernelId: kernel.id, reason }, 'kernel died');
     kernel.phase = 'dead';
     kernel.reason = `Kernel died: ${reason}`;
+    if (!restartable) {
+      // Restarting would end the same way (e.g. the memory limit): stay dead and say why.
+      kernel.client?.close();
+      kernel.client = undefined;
+      await provisioned.cleanup({ keepForRestart: false });
+      kernel.provisioned = undefined;
+      kernel.reason = `Kernel died: it ${reason}. It was not restarted automatically; restart it by hand (its variables are lost) or shut it down.`;
+      await kernel.broadcastStatus('dead');
+      return;
+    }
     if (!this.restartBudget.tryConsume(kernel.id)) {
       kernel.client?.close();
       kernel.client = undefined;
@@ -422,6 +456,7 @@ export class KernelManager {
       owner: kernel.owner,
       provisionerRecord: kernel.provisioned.record,
       env: kernel.env,
+      placement: kernel.placement,
       createdAt: kernel.createdAt,
       lastActivity: new Date(kernel.lastActivity).toISOString(),
     });

@@ -1,3 +1,4 @@
+import type { KernelPlacement } from '../store/kernel-records';
 import { randomUUID } from 'node:crypto';
 import { jupyterTimestamp } from '../common/ids';
 import type { Logger } from '../common/logger';
@@ -26,6 +27,8 @@ export interface ManagedKernelInit {
   readonly spec: ResolvedKernelSpec;
   readonly owner: string;
   readonly env: Readonly<Record<string, string>>;
+  /** Where it runs: exec config and code env as at start. */
+  readonly placement: KernelPlacement;
   readonly createdAt: string;
   readonly bufferLimits: BufferLimits;
   readonly log: Logger;
@@ -43,6 +46,7 @@ export class ManagedKernel {
   readonly spec: ResolvedKernelSpec;
   readonly owner: string;
   readonly env: Readonly<Record<string, string>>;
+  readonly placement: KernelPlacement;
   readonly createdAt: string;
   readonly log: Logger;
   phase: KernelPhase = 'starting';
@@ -59,6 +63,7 @@ export class ManagedKernel {
     this.spec = init.spec;
     this.owner = init.owner;
     this.env = init.env;
+    this.placement = init.placement;
     this.createdAt = init.createdAt;
     this.bufferLimits = init.bufferLimits;
     this.log = init.log;

@@ -20,6 +20,8 @@ export interface KernelTargetDefaults {
 export interface KernelTarget {
   readonly spec: ResolvedKernelSpec;
   readonly execConfig: ExecConfig;
+  /** The code env of a `<code-env>--<exec-config>` spec. */
+  readonly codeEnv?: CodeEnv;
   readonly env: Record<string, string>;
 }
 
@@ -74,8 +76,8 @@ export class KernelTargets {
   /**
    * Resolves a start request. A pair names its exec config; a plain spec takes the one the
    * cascade picks (gateway default → group default → KERNEL_EXECUTION_CONFIG). The caller must be
-   * allowed to use it. Only the local backend launches today; without an identity (internal
-   * callers) no permission is checked.
+   * allowed to use it. Local and Docker kernels launch; without an identity (internal callers) no
+   * permission is checked.
    */
   resolveStart(name: string | undefined, identity: Identity | undefined, env: Readonly<Record<string, string>>): KernelTarget {
     const specName = name || this.catalog.defaultSpecName();
@@ -108,13 +110,13 @@ export class KernelTargets {
       execConfig = found;
       if (identity) this.checkUse(identity, execConfig, `Exec config "${execConfig.id}"`);
     }
-    if (execConfig.backend !== 'local') {
+    if (execConfig.backend === 'kubernetes') {
       throw new NotImplementedError(
-        `Kernel spec "${specName}" runs on exec config "${execConfig.id}" (backend ${execConfig.backend}), but this gateway launches local kernels only: the ${execConfig.backend} backend arrives with issue ${execConfig.backend === 'docker' ? 4 : 5}. Use a local kernelspec (python3, ir) meanwhile.`,
+        `Kernel spec "${specName}" runs on exec config "${execConfig.id}" (backend kubernetes), but this gateway does not launch Kubernetes kernels yet. Use a local or Docker kernelspec meanwhile.`,
         { details: { kernelspec: specName, executionConfig: execConfig.id, backend: execConfig.backend } },
       );
     }
-    return { spec, execConfig, env: { ...env } };
+    return { spec, execConfig, ...(pair ? { codeEnv: pair.codeEnv } : {}), env: { ...env } };
   }
 
   /** Every valid code env × container exec config pair. */

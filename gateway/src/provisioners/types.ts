@@ -1,3 +1,5 @@
+import type { CodeEnv } from '../execution/code-env';
+import type { ExecConfig } from '../execution/execution-config';
 import type { ConnectionInfo } from '../protocol/connection-info';
 import type { ResolvedKernelSpec } from '../kernelspecs/kernelspec';
 
@@ -15,10 +17,17 @@ export interface LaunchRequest {
   readonly env: Readonly<Record<string, string>>;
   /** On restart: reuse these ports and key so connected clients' sockets reconnect by themselves. */
   readonly reuseConnection?: ConnectionInfo;
+  /** Where and how it runs; the backend is chosen by `execConfig.backend`. */
+  readonly execConfig: ExecConfig;
+  /** The code env of a `<code-env>--<exec-config>` kernel; undefined for a plain kernelspec. */
+  readonly codeEnv?: CodeEnv;
+  /** The identity that started it (container labels, quotas). */
+  readonly owner: string;
 }
 
 /** Progress a launch reports, shown to clients as kernel events. */
-export type LaunchStage = 'allocating-ports' | 'starting-process' | 'waiting-for-kernel';
+export type LaunchStage =
+  'allocating-ports' | 'starting-process' | 'pulling-image' | 'creating-container' | 'starting-container' | 'waiting-for-kernel';
 
 /** The serialisable part of a provisioned kernel, persisted so a restarted gateway can reattach. */
 export interface ProvisionerRecord {
@@ -37,6 +46,8 @@ export interface KernelExit {
   readonly code: number | null;
   readonly signal: string | null;
   readonly reason: string;
+  /** False when a restart would only fail the same way (e.g. killed for its memory limit): the kernel stays dead. */
+  readonly restartable?: boolean;
 }
 
 export type KernelLiveness = 'alive' | 'dead';
@@ -72,4 +83,6 @@ export interface KernelProvisioner {
   reattach(record: ProvisionerRecord): Promise<ProvisionedKernel | undefined>;
   /** Removes what a record points at when the kernel could not be reattached. */
   discard(record: ProvisionerRecord): Promise<void>;
+  /** After reattaching: removes what this gateway started earlier that no record knows (e.g. a container of a kernel whose record was lost). */
+  reapOrphans?(knownKernelIds: ReadonlySet<string>): Promise<number>;
 }

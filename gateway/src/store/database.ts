@@ -55,6 +55,9 @@ const MIGRATIONS: readonly string[] = [
      updated_at TEXT NOT NULL,
      PRIMARY KEY (kind, id)
    );`,
+  // Where a kernel runs: its exec config and code env as they were at start (JSON), so restarts
+  // and reattach after a gateway restart use the same image, limits and daemon.
+  `ALTER TABLE kernels ADD COLUMN placement TEXT;`,
 ];
 
 function migrate(db: Db): void {

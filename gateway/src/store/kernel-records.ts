@@ -1,3 +1,5 @@
+import type { CodeEnv } from '../execution/code-env';
+import type { ExecConfig } from '../execution/execution-config';
 import type { ResolvedKernelSpec } from '../kernelspecs/kernelspec';
 import type { ProvisionerRecord } from '../provisioners/types';
 import type { Db } from './database';
@@ -14,6 +16,13 @@ export interface KernelRecord {
   readonly env: Readonly<Record<string, string>>;
   readonly createdAt: string;
   readonly lastActivity: string;
+  /** The exec config (and code env) it was started with; absent in records from before placements were kept. */
+  readonly placement?: KernelPlacement;
+}
+
+export interface KernelPlacement {
+  readonly execConfig: ExecConfig;
+  readonly codeEnv?: CodeEnv;
 }
 
 interface KernelRow {
@@ -25,6 +34,7 @@ interface KernelRow {
   env: string;
   created_at: string;
   last_activity: string;
+  placement: string | null;
 }
 
 /** The `kernels` table. */
@@ -34,8 +44,8 @@ export class KernelRecords {
 
   constructor(private readonly db: Db) {
     this.upsertStatement = db.prepare(
-      `INSERT INTO kernels (id, name, spec, owner, provisioner_record, env, created_at, last_activity)
-       VALUES (@id, @name, @spec, @owner, @provisioner_record, @env, @created_at, @last_activity)
+      `INSERT INTO kernels (id, name, spec, owner, provisioner_record, env, created_at, last_activity, placement)
+       VALUES (@id, @name, @spec, @owner, @provisioner_record, @env, @created_at, @last_activity, @placement)
        ON CONFLICT(id) DO UPDATE SET provisioner_record = excluded.provisioner_record, last_activity = excluded.last_activity`,
     );
     this.touchStatement = db.prepare('UPDATE kernels SET last_activity = ? WHERE id = ?');
@@ -51,6 +61,7 @@ export class KernelRecords {
       env: JSON.stringify(record.env),
       created_at: record.createdAt,
       last_activity: record.lastActivity,
+      placement: record.placement === undefined ? null : JSON.stringify(record.placement),
     });
   }
 
@@ -68,6 +79,7 @@ export class KernelRecords {
       env: JSON.parse(row.env) as Record<string, string>,
       createdAt: row.created_at,
       lastActivity: row.last_activity,
+      ...(row.placement === null ? {} : { placement: JSON.parse(row.placement) as KernelPlacement }),
     }));
   }
 

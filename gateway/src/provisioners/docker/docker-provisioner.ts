@@ -1,0 +1,242 @@
+import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { pack } from 'tar-stream';
+import { BackendUnavailableError, GatewayError, KernelLaunchError } from '../../common/errors';
+import { LABELS, MANAGED_BY_VALUE } from '../../common/labels';
+import type { Logger } from '../../common/logger';
+import type { DockerExecConfig, ExecConfig } from '../../execution/execution-config';
+import type { ImageTemplates } from '../../images/dockerfile';
+import { dockerFor } from '../../images/docker-client';
+import { loadImageTemplates } from '../../images/image-templates';
+import type { ConnectionInfo } from '../../protocol/connection-info';
+import { connectionPorts, newConnection } from '../local/connection-file';
+import type { PortAllocator } from '../local/port-allocator';
+import type { KernelProvisioner, LaunchRequest, LaunchStage, ProvisionedKernel, ProvisionerRecord } from '../types';
+import { ContainerKernel, type ContainerState } from './container-kernel';
+import { CONNECTION_DIR, CONNECTION_FILE, CONTAINER_LABELS, containerSpec } from './container-spec';
+import { kernelImage } from './kernel-image';
+
+export interface DockerProvisionerOptions {
+  /** The gateway's kernel ports (host network): shared with the local backend, so the two never collide. */
+  readonly ports: PortAllocator;
+  /** This gateway's id, on every container it starts (reattach and orphan reaping look only at its own). */
+  readonly gatewayId: string;
+  /** Relative paths of exec configs and code envs (TLS cert dirs, wheelhouses) resolve against it. */
+  readonly configDir: string;
+  /** Every exec config now, to find the daemons to reap. */
+  readonly execConfigs: () => readonly ExecConfig[];
+  readonly log: Logger;
+  readonly templates?: ImageTemplates;
+}
+
+interface Daemon {
+  readonly host: string;
+  readonly tlsCertDir?: string;
+}
+
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET']);
+
+/** Ports inside a container on a bridge or named network, where the container has its own address. */
+const CONTAINER_PORTS = [50001, 50002, 50003, 50004, 50005];
+
+/**
+ * The `docker` backend: one container per kernel from the code env's image (or the exec
+ * config's base image), with the exec config's limits, as a non-root user with every capability
+ * dropped. The connection file is copied in before the container starts, so the HMAC key is in
+ * neither the container's config nor its environment.
+ */
+export class DockerProvisioner implements KernelProvisioner {
+  readonly name = 'docker' as const;
+  private readonly clients = new Map<string, Dockerode>();
+  private readonly templates: ImageTemplates;
+
+  constructor(private readonly options: DockerProvisionerOptions) {
+    this.templates = options.templates ?? loadImageTemplates();
+  }
+
+  private client(daemon: Daemon): Dockerode {
+    let docker = this.clients.get(daemon.host);
+    if (docker === undefined) {
+      docker = dockerFor(daemon.host, daemon.tlsCertDir);
+      this.clients.set(daemon.host, docker);
+    }
+    return docker;
+  }
+
+  private daemonOf(execConfig: DockerExecConfig): Daemon {
+    const daemon = execConfig.docker.daemons[0]!;
+    return daemon.tls === undefined
+      ? { host: daemon.host }
+      : { host: daemon.host, tlsCertDir: resolve(this.options.configDir, daemon.tls.certDir) };
+  }
+
+  /** Daemon errors become 503 naming the daemon; Berth's own errors pass through. */
+  private describe(error: unknown, daemon: Daemon, execConfig: string): Error {
+    if (error instanceof GatewayError) return error;
+    const code = (error as { code?: string }).code;
+    if (code !== undefined && UNREACHABLE.has(code)) {
+      return new BackendUnavailableError(
+        `Docker daemon ${daemon.host} of exec config "${execConfig}" is unreachable (${code}): start it, or ask an admin to fix the exec config.`,
+        {
+          cause: error,
+          details: { daemon: daemon.host, executionConfig: execConfig },
+        },
+      );
+    }
+    const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message ?? String(error);
+    return new KernelLaunchError(`Docker daemon ${daemon.host} refused the kernel container: ${message}`, {
+      cause: error,
+      details: { daemon: daemon.host },
+    });
+  }
+
+  async launch(request: LaunchRequest, signal: AbortSignal, onProgress: (stage: LaunchStage) => void): Promise<ProvisionedKernel> {
+    const execConfig = request.execConfig;
+    if (execConfig.backend !== 'docker') throw new Error(`DockerProvisioner: exec config ${execConfig.id} is ${execConfig.backend}`);
+    const daemon = this.daemonOf(execConfig);
+    const docker = this.client(daemon);
+    const hostNetwork = execConfig.docker.network === 'host';
+
+    const image = await kernelImage(
+      docker,
+      daemon.host,
+      { configDir: this.options.configDir, templates: this.templates },
+      execConfig,
+      request.codeEnv,
+      () => onProgress('pulling-image'),
+    ).catch((error: unknown) => {
+      throw this.describe(error, daemon, execConfig.id);
+    });
+    if (image.stale !== undefined) this.options.log.warn({ kernelId: request.kernelId, image: image.ref }, image.stale);
+
+    onProgress('allocating-ports');
+    const connection =
+      request.reuseConnection ??
+      newConnection('127.0.0.1', hostNetwork ? await this.options.ports.allocate(5) : CONTAINER_PORTS, request.spec.name);
+    const releasePorts = (): void => {
+      if (hostNetwork && request.reuseConnection === undefined) this.options.ports.release(connectionPorts(connection));
+    };
+    let container: Dockerode.Container | undefined;
+    try {
+      if (signal.aborted) throw signal.reason;
+      onProgress('creating-container');
+      container = await docker.createContainer(
+        containerSpec({
+          kernelId: request.kernelId,
+          image: image.ref,
+          execConfig,
+          ...(request.codeEnv === undefined ? {} : { codeEnvId: request.codeEnv.id }),
+          owner: request.owner,
+          gatewayId: this.options.gatewayId,
+          language: request.spec.spec.language,
+          env: { ...execConfig.env, ...(request.codeEnv?.env ?? {}), ...request.spec.spec.env, ...request.env },
+          name: `berth-kernel-${request.kernelId.slice(0, 8)}-${Date.now().toString(36)}`,
+        }),
+      );
+      // Inside a container of its own network the kernel binds every interface; on the host network, loopback.
+      const inside: ConnectionInfo = hostNetwork ? connection : { ...connection, ip: '0.0.0.0' };
+      await container.putArchive(connectionArchive(inside, execConfig.docker.user), { path: '/tmp' });
+      if (signal.aborted) throw signal.reason;
+      onProgress('starting-container');
+      await container.start();
+      let outside = connection;
+      if (!hostNetwork) {
+        // Bridge and named networks: the gateway reaches the container at its own address. (Not
+        // exercised on Berth's CI machines, which have no bridge network.)
+        const info = await container.inspect();
+        const networks = info.NetworkSettings.Networks;
+        const address = networks[execConfig.docker.network]?.IPAddress ?? Object.values(networks)[0]?.IPAddress;
+        if (!address)
+          throw new KernelLaunchError(`Container of kernel ${request.kernelId} has no address on network ${execConfig.docker.network}`);
+        outside = { ...connection, ip: address };
+      }
+      onProgress('waiting-for-kernel');
+      const state: ContainerState = {
+        containerId: container.id,
+        daemon: daemon.host,
+        hostPorts: hostNetwork,
+        ...(daemon.tlsCertDir === undefined ? {} : { tlsCertDir: daemon.tlsCertDir }),
+      };
+      return new ContainerKernel(outside, container, state, this.options.ports, request.kernelId);
+    } catch (error) {
+      await container?.remove({ force: true }).catch(() => undefined);
+      releasePorts();
+      throw this.describe(error, daemon, execConfig.id);
+    }
+  }
+
+  async reattach(record: ProvisionerRecord): Promise<ProvisionedKernel | undefined> {
+    const state = record.state as unknown as ContainerState;
+    const container = this.client({
+      host: state.daemon,
+      ...(state.tlsCertDir === undefined ? {} : { tlsCertDir: state.tlsCertDir }),
+    }).getContainer(state.containerId);
+    const info = await container.inspect().catch(() => undefined);
+    if (info?.State?.Running !== true || info.Config.Labels?.[LABELS.kernelId] !== record.kernelId) return undefined;
+    if (state.hostPorts) this.options.ports.claim(connectionPorts(record.connection));
+    return new ContainerKernel(record.connection, container, state, this.options.ports, record.kernelId);
+  }
+
+  async discard(record: ProvisionerRecord): Promise<void> {
+    const state = record.state as unknown as ContainerState;
+    await this.client({ host: state.daemon, ...(state.tlsCertDir === undefined ? {} : { tlsCertDir: state.tlsCertDir }) })
+      .getContainer(state.containerId)
+      .remove({ force: true })
+      .catch(() => undefined);
+  }
+
+  /** Removes this gateway's kernel containers that no record knows, on every daemon of every Docker exec config. */
+  async reapOrphans(knownKernelIds: ReadonlySet<string>): Promise<number> {
+    const daemons = new Map<string, Daemon>();
+    for (const config of this.options.execConfigs()) {
+      if (config.backend === 'docker') daemons.set(config.docker.daemons[0]!.host, this.daemonOf(config));
+    }
+    let reaped = 0;
+    for (const daemon of daemons.values()) {
+      const docker = this.client(daemon);
+      const containers = await docker
+        .listContainers({
+          all: true,
+          filters: JSON.stringify({ label: [`${LABELS.managedBy}=${MANAGED_BY_VALUE}`, `${LABELS.gatewayId}=${this.options.gatewayId}`] }),
+        })
+        .catch((error: unknown) => {
+          this.options.log.warn({ daemon: daemon.host, err: (error as Error).message }, 'cannot list kernel containers to reap');
+          return [];
+        });
+      for (const found of containers) {
+        const kernelId = found.Labels[CONTAINER_LABELS.kernelId];
+        if (kernelId !== undefined && knownKernelIds.has(kernelId)) continue;
+        await docker
+          .getContainer(found.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+        this.options.log.info(
+          { daemon: daemon.host, container: found.Id.slice(0, 12), kernelId },
+          'removed a kernel container no record knows',
+        );
+        reaped += 1;
+      }
+    }
+    return reaped;
+  }
+}
+
+/** The connection file as a tar for putArchive into /tmp: owned by the container's user when it is numeric, 0600. */
+function connectionArchive(connection: ConnectionInfo, user: string): Readable {
+  const numeric = /^(\d+)(?::(\d+))?$/.exec(user);
+  const uid = numeric ? Number(numeric[1]) : 0;
+  const gid = numeric ? Number(numeric[2] ?? numeric[1]) : 0;
+  // A named user's uid is unknown here: then the file must be readable by others in the container.
+  const [dirMode, fileMode] = numeric ? [0o700, 0o600] : [0o755, 0o644];
+  const tar = pack();
+  const mtime = new Date();
+  const dir = CONNECTION_DIR.slice('/tmp/'.length);
+  tar.entry({ name: dir, type: 'directory', mode: dirMode, uid, gid, mtime });
+  tar.entry(
+    { name: `${dir}/${CONNECTION_FILE.slice(CONNECTION_DIR.length + 1)}`, type: 'file', mode: fileMode, uid, gid, mtime },
+    JSON.stringify(connection),
+  );
+  tar.finalize();
+  return tar as unknown as Readable;
+}

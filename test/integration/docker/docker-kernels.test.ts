@@ -1,0 +1,248 @@
+// Kernels in containers through a real gateway and the real Docker Engine (host network): a code
+// env's image built by `berth images`, limits and hardening as configured, interrupt, restart,
+// shutdown, the OOM killer, and clear errors for a missing image or a daemon that is down.
+// scripts/test.mjs starts the daemon and makes the OS image before jest runs. Containers and
+// images the test makes are removed afterwards; the shared base stays as a cache.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import Dockerode from 'dockerode';
+import { ImageBuilder } from '../../../gateway/src/images/image-builder';
+import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
+import { KernelSocket } from '../../support/kernel-socket';
+
+const BERTH = resolve(__dirname, '..', '..', '..', 'gateway', 'bin', 'berth.js');
+const BASE_TAG = 'berth-test/docker-kernels-base:latest';
+const CODE_ENV = 'berth-test-dk';
+const KERNEL = `${CODE_ENV}--docker-test`;
+const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
+let configDir: string;
+let gw: TestGateway;
+
+interface KernelModel {
+  id: string;
+  name: string;
+  execution_state: string;
+  reason?: string;
+}
+
+/** The read of the memory limit from inside, whichever cgroup version the host has. */
+const READ_LIMITS = [
+  'import os, six',
+  'print("uid", os.getuid())',
+  'paths = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]',
+  'print("memory", open([p for p in paths if os.path.exists(p)][0]).read().strip())',
+  'cpu = ["/sys/fs/cgroup/cpu.max", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us"]',
+  'print("cpu", open([p for p in cpu if os.path.exists(p)][0]).read().strip())',
+].join('\n');
+
+function yaml(name: string, text: string): void {
+  writeFileSync(join(configDir, name), text);
+}
+
+async function start(name: string): Promise<Response> {
+  return gw.api('api/kernels', { method: 'POST', body: JSON.stringify({ name }) });
+}
+
+async function kernelContainers(kernelId: string): Promise<Dockerode.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: JSON.stringify({ label: [`berth.io/kernel-id=${kernelId}`] }) });
+}
+
+beforeAll(async () => {
+  configDir = mkdtempSync(join(tmpdir(), 'berth-docker-kernels-'));
+  mkdirSync(join(configDir, 'execution-configs'));
+  mkdirSync(join(configDir, 'code-envs'));
+  const daemon = 'docker:\n  network: host\n  daemons:\n    - host: unix:///var/run/docker.sock\n';
+  yaml(
+    'execution-configs/docker-test.yaml',
+    `backend: docker\nbaseImage: ${BASE_TAG}\nresources:\n  cpus: 1\n  memory: 256m\n${daemon}  pidsLimit: 256\n`,
+  );
+  yaml(
+    'execution-configs/docker-tiny.yaml',
+    `backend: docker\nbaseImage: ${BASE_TAG}\nresources:\n  memory: 160m\n${daemon}  memorySwap: 160m\n`,
+  );
+  yaml(
+    'execution-configs/docker-down.yaml',
+    `backend: docker\nbaseImage: ${BASE_TAG}\ndocker:\n  network: host\n  daemons:\n    - host: unix:///tmp/berth-test-no-daemon.sock\n`,
+  );
+  yaml(`code-envs/${CODE_ENV}.yaml`, 'language: python\npackages:\n  apt: [python3-six]\navailableFor: [docker-test, docker-tiny]\n');
+  yaml('code-envs/berth-test-unbuilt.yaml', 'language: python\nenv:\n  NEVER: built\navailableFor: [docker-test]\n');
+  await new ImageBuilder(docker).buildBase({ extraTags: [BASE_TAG] });
+  await promisify(execFile)(process.execPath, [
+    BERTH,
+    'images',
+    'build-code-env',
+    CODE_ENV,
+    '--exec-config',
+    'docker-test',
+    '--config-dir',
+    configDir,
+  ]);
+  gw = await startTestGateway({ configDir } as never);
+}, 300_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  const leftovers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['berth.io/exec-config'] }) });
+  for (const container of leftovers.filter((c) => c.Labels['berth.io/code-env']?.startsWith('berth-test-') || c.Image === BASE_TAG)) {
+    await docker
+      .getContainer(container.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
+  }
+  for (const image of await docker.listImages({ filters: JSON.stringify({ label: [`berth.io/code-env=${CODE_ENV}`] }) })) {
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
+  }
+  await docker
+    .getImage(BASE_TAG)
+    .remove()
+    .catch(() => undefined);
+  rmSync(configDir, { recursive: true, force: true });
+});
+
+test('a code-env kernel runs in a hardened container with its limits, interrupts, restarts, and leaves nothing on shutdown', async () => {
+  const started = await start(KERNEL);
+  expect(started.status).toBe(201);
+  const kernel = (await started.json()) as KernelModel;
+  expect(kernel.execution_state).toBe('idle');
+
+  const [listed] = await kernelContainers(kernel.id);
+  expect(listed?.Labels).toEqual(
+    expect.objectContaining({
+      'berth.io/managed-by': 'berth',
+      'berth.io/exec-config': 'docker-test',
+      'berth.io/code-env': CODE_ENV,
+      'berth.io/owner': 'default',
+    }),
+  );
+  const info = await docker.getContainer(listed!.Id).inspect();
+  expect(info.Config.User).toBe('1000:1000');
+  expect(info.HostConfig).toEqual(
+    expect.objectContaining({
+      Memory: 256 * 1024 * 1024,
+      NanoCpus: 1e9,
+      PidsLimit: 256,
+      NetworkMode: 'host',
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+    }),
+  );
+  expect(info.Config.Image).toMatch(new RegExp(`^berth/codeenv-${CODE_ENV}:[0-9a-f]{12}$`));
+  // The HMAC key is copied in as a file, never put in the container's config.
+  expect(info.Config.Env.join('\n')).not.toMatch(/"key"|BERTH_CONNECTION_INFO/);
+
+  const socket = await KernelSocket.open(gw.wsUrl, gw.token, kernel.id);
+  try {
+    const limits = await socket.execute(READ_LIMITS);
+    expect(limits.reply.content.status).toBe('ok');
+    expect(limits.stdout).toContain('uid 1000');
+    expect(limits.stdout).toContain(`memory ${256 * 1024 * 1024}`);
+    expect(limits.stdout).toMatch(/cpu (100000( 100000)?|max 100000)/);
+
+    const sleeping = socket.sendExecute('import time; time.sleep(120)', { stopOnError: false });
+    await socket.waitFor(
+      (m) => m.header.msg_type === 'status' && m.parent_header.msg_id === sleeping && m.content.execution_state === 'busy',
+      'busy',
+    );
+    expect((await gw.api(`api/kernels/${kernel.id}/interrupt`, { method: 'POST' })).status).toBe(204);
+    const interrupted = await socket.outcome(sleeping);
+    expect(interrupted.reply.content.ename).toBe('KeyboardInterrupt');
+  } finally {
+    await socket.close();
+  }
+
+  const restarted = await gw.api(`api/kernels/${kernel.id}/restart`, { method: 'POST' });
+  expect(restarted.status).toBe(200);
+  const after = await kernelContainers(kernel.id);
+  expect(after).toHaveLength(1);
+  expect(after[0]!.Id).not.toBe(listed!.Id);
+  expect(after[0]!.State).toBe('running');
+
+  expect((await gw.api(`api/kernels/${kernel.id}`, { method: 'DELETE' })).status).toBe(204);
+  expect(await kernelContainers(kernel.id)).toHaveLength(0);
+}, 180_000);
+
+test('a cell past the memory limit leaves the kernel dead with reason OOMKilled, and the gateway serves on', async () => {
+  await promisify(execFile)(process.execPath, [
+    BERTH,
+    'images',
+    'build-code-env',
+    CODE_ENV,
+    '--exec-config',
+    'docker-tiny',
+    '--config-dir',
+    configDir,
+  ]);
+  const kernel = (await (await start(`${CODE_ENV}--docker-tiny`)).json()) as KernelModel;
+  const socket = await KernelSocket.open(gw.wsUrl, gw.token, kernel.id);
+  try {
+    socket.sendExecute('block = bytearray(1024 * 1024 * 1024)', { stopOnError: false });
+    await socket.waitFor((m) => m.header.msg_type === 'status' && m.content.execution_state === 'dead', 'dead status');
+  } finally {
+    await socket.close();
+  }
+  const model = (await (await gw.api(`api/kernels/${kernel.id}`)).json()) as KernelModel;
+  expect(model.execution_state).toBe('dead');
+  expect(model.reason).toMatch(/OOMKilled/);
+  expect((await gw.api('api/status')).status).toBe(200);
+  expect((await gw.api(`api/kernels/${kernel.id}`, { method: 'DELETE' })).status).toBe(204);
+  expect(await kernelContainers(kernel.id)).toHaveLength(0);
+}, 180_000);
+
+test('a code env without an image says which command builds it; a daemon that is down is a 503 naming it', async () => {
+  const unbuilt = await start('berth-test-unbuilt--docker-test');
+  expect(unbuilt.status).toBe(404);
+  expect(((await unbuilt.json()) as { message: string }).message).toContain(
+    'berth images build-code-env berth-test-unbuilt --exec-config docker-test',
+  );
+
+  const down = await gw.api('api/kernels', {
+    method: 'POST',
+    body: JSON.stringify({ name: 'python3', env: { KERNEL_EXECUTION_CONFIG: 'docker-down' } }),
+  });
+  expect(down.status).toBe(503);
+  expect(((await down.json()) as { message: string }).message).toContain('unix:///tmp/berth-test-no-daemon.sock');
+  expect((await gw.api('api/status')).status).toBe(200);
+}, 60_000);
+
+test('a restarted gateway reattaches to its kernel containers with their state, and removes a container no record knows', async () => {
+  const kernel = (await (await start(KERNEL)).json()) as KernelModel;
+  const socket = await KernelSocket.open(gw.wsUrl, gw.token, kernel.id);
+  expect((await socket.execute('kept = 41 + 1')).reply.content.status).toBe('ok');
+  await socket.close();
+
+  const dataDir = gw.dataDir;
+  await gw.stop({ keepKernels: true });
+  expect((await kernelContainers(kernel.id))[0]?.State).toBe('running');
+  // A container of this gateway whose record is gone (as if the gateway died between the two).
+  const gatewayId = readFileSync(join(dataDir, 'gateway-id'), 'utf8').trim();
+  const orphan = await docker.createContainer({
+    Image: BASE_TAG,
+    Cmd: ['sleep', '300'],
+    Labels: {
+      'berth.io/managed-by': 'berth',
+      'berth.io/gateway-id': gatewayId,
+      'berth.io/kernel-id': 'no-such-kernel',
+      'berth.io/exec-config': 'docker-test',
+    },
+    HostConfig: { NetworkMode: 'host' },
+  });
+  await orphan.start();
+
+  gw = await startTestGateway({ configDir, dataDir } as never);
+  const listed = (await (await gw.api('api/kernels')).json()) as KernelModel[];
+  expect(listed.map((k) => k.id)).toContain(kernel.id);
+  const again = await KernelSocket.open(gw.wsUrl, gw.token, kernel.id);
+  try {
+    expect((await again.execute('kept')).result).toBe('42');
+  } finally {
+    await again.close();
+  }
+  await expect(orphan.inspect()).rejects.toMatchObject({ statusCode: 404 });
+  expect((await gw.api(`api/kernels/${kernel.id}`, { method: 'DELETE' })).status).toBe(204);
+}, 120_000);
