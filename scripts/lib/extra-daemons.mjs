@@ -8,8 +8,9 @@
 // Everything of daemon NAME lives in /tmp/berth-dockerd-NAME/:
 //
 //   docker.sock       its API socket (unix:///tmp/berth-dockerd-NAME/docker.sock)
-//   daemon.json       its own config file, so /etc/docker/daemon.json (if any) does not leak in, naming
-//   key.json          its own identity key: dockerd 20.10 derives `docker info` ID from it and would
+//   daemon.json       its own config file (so /etc/docker/daemon.json, if any, does not leak in); it
+//                     names key.json ("deprecated-key-path", not a command-line flag in dockerd 20.10)
+//   key.json          its own identity key: dockerd 20.10 derives the `docker info` ID from it and would
 //                     otherwise share /etc/docker/key.json, i.e. the main daemon's ID
 //   data/             --data-root (images, containers, its containerd's content): kept as a cache
 //   run/              --exec-root, kept short (dockerd and containerd put unix sockets under it)
@@ -22,7 +23,11 @@
 // managed containerd of its own under its exec root (checked: two run side by side, each with its own
 // socket, state and root). Where a system containerd runs, every dockerd connects to it instead, so
 // each extra daemon also gets its own containerd namespaces (berth-NAME, berth-NAME-plugins) and
-// never sees or cleans up the main daemon's tasks (namespace "moby").
+// never sees or cleans up the main daemon's tasks (namespace "moby"); checked with two dockerds on one
+// containerd: a restart of one left the other's running container alone.
+//
+// The docker CLI's `info` exits 0 with an empty server version when no daemon answers: the checks
+// below look at the version, never at the exit code alone.
 //
 // Networking follows ../../../shared/design/ENVIRONMENT.md: no default bridge, no iptables; the
 // TCP listener is on 127.0.0.1 only.

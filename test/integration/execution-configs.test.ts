@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness';
@@ -11,6 +11,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway-harness';
 jest.setTimeout(120_000);
 
 const EXAMPLE = resolve(__dirname, '..', '..', 'gateway', 'examples', 'config');
+const NEVER_BUILT = 'berth-test/never-built-base:latest';
 const TOKENS = {
   alice: 'alice-secret-token-0001', // data-science and admins: every exec config
   bob: 'bob-secret-token-000002', // analysts: docker-small only; group default docker-small
@@ -37,6 +38,11 @@ function start(): Promise<TestGateway> {
 beforeAll(async () => {
   configDir = mkdtempSync(join(tmpdir(), 'berth-configdir-'));
   cpSync(EXAMPLE, configDir, { recursive: true });
+  // A base image no machine has, so starting a Docker pair fails the same way everywhere: image missing.
+  for (const file of ['docker-small.yaml', 'docker-large.yaml']) {
+    const path = join(configDir, 'execution-configs', file);
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/^baseImage: .*$/m, `baseImage: ${NEVER_BUILT}`));
+  }
   dataDir = mkdtempSync(join(tmpdir(), 'berth-data-'));
   gw = await start();
 });
@@ -249,22 +255,25 @@ describe('kernelspecs per code env × exec config', () => {
     await json(await as('bob', 'api/kernelspecs/pandas--nope'), 404);
   });
 
-  it('refuses to start a docker pair with a clear 501 until the docker backend exists', async () => {
-    for (const response of [
-      await send('bob', 'POST', 'api/kernels', { name: 'pandas--docker-small' }),
-      await send('alice', 'POST', 'api/sessions', { path: 'a.ipynb', type: 'notebook', kernel: { name: 'pandas--docker-large' } }),
-    ]) {
-      const body = await json(response, 501);
-      expect(body.code).toBe('not-implemented');
-      expect(body.message).toMatch(/the docker backend arrives with issue 4/);
+  it('starts a docker pair on its exec config; without its image, the error names the command that builds it', async () => {
+    for (const [response, execConfig] of [
+      [await send('bob', 'POST', 'api/kernels', { name: 'pandas--docker-small' }), 'docker-small'],
+      [
+        await send('alice', 'POST', 'api/sessions', { path: 'a.ipynb', type: 'notebook', kernel: { name: 'pandas--docker-large' } }),
+        'docker-large',
+      ],
+    ] as const) {
+      const body = await json(response, 404);
+      expect(body.message).toContain(`berth images build-code-env pandas --exec-config ${execConfig}`);
+      expect(body.message).toContain(`its base image ${NEVER_BUILT} is missing too`);
     }
     expect(await json(await as('alice', 'api/kernels'), 200)).toEqual([]);
   });
 
   it('selects the exec config of a plain spec: gateway default, group default, KERNEL_EXECUTION_CONFIG', async () => {
-    // bob's group default is docker-small: a docker kernel, not launchable yet.
-    const byGroup = await json(await send('bob', 'POST', 'api/kernels', { name: 'python3' }), 501);
-    expect(byGroup.details).toMatchObject({ executionConfig: 'docker-small', backend: 'docker' });
+    // bob's group default is docker-small: a docker kernel on its base image (missing here).
+    const byGroup = await json(await send('bob', 'POST', 'api/kernels', { name: 'python3' }), 404);
+    expect(byGroup.details).toMatchObject({ executionConfig: 'docker-small', image: NEVER_BUILT });
     // local is for the admins group only.
     const local = await json(await send('bob', 'POST', 'api/kernels', { name: 'python3', env: { KERNEL_EXECUTION_CONFIG: 'local' } }), 403);
     expect(local.message).toContain('members of the group admins');
@@ -281,7 +290,7 @@ describe('kernelspecs per code env × exec config', () => {
     // alice: the gateway default (local) runs a real kernel; her request may pick docker-large instead.
     const requested = await json(
       await send('alice', 'POST', 'api/kernels', { name: 'python3', env: { KERNEL_EXECUTION_CONFIG: 'docker-large' } }),
-      501,
+      404,
     );
     expect(requested.details.executionConfig).toBe('docker-large');
     const kernel = await json(await send('alice', 'POST', 'api/kernels', { name: 'python3' }), 201);

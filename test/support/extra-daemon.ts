@@ -1,6 +1,8 @@
 // Extra Docker daemons beside the main one, for multi-daemon and remote-daemon (TCP + TLS) tests.
 // Jest cannot import scripts/lib/extra-daemons.mjs, so this runs scripts/extra-daemons.mjs and reads
 // the JSON line it prints with --json. The daemons live in /tmp/berth-dockerd-NAME/ (see the .mjs).
+// Jest runs test files in parallel and a daemon is shared by name, so give each test file names of
+// its own (one file stopping 't1' would stop it under another).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

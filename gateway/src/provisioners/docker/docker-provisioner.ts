@@ -147,8 +147,12 @@ export class DockerProvisioner implements KernelProvisioner {
         const info = await container.inspect();
         const networks = info.NetworkSettings.Networks;
         const address = networks[execConfig.docker.network]?.IPAddress ?? Object.values(networks)[0]?.IPAddress;
-        if (!address)
-          throw new KernelLaunchError(`Container of kernel ${request.kernelId} has no address on network ${execConfig.docker.network}`);
+        if (!address) {
+          throw new KernelLaunchError(
+            `The kernel container has no address on network "${execConfig.docker.network}" of Docker daemon ${daemon.host}: that daemon has no such network (a dockerd run with --bridge=none has no bridge). Ask an admin to set docker.network of exec config "${execConfig.id}" to "host" or to a network the daemon has.`,
+            { details: { daemon: daemon.host, network: execConfig.docker.network } },
+          );
+        }
         outside = { ...connection, ip: address };
       }
       onProgress('waiting-for-kernel');
