@@ -68,18 +68,22 @@ beforeAll(async () => {
     `backend: docker\nbaseImage: ${BASE_TAG}\ndocker:\n  network: host\n  daemons:\n    - host: unix:///tmp/berth-test-no-daemon.sock\n`,
   );
   yaml(`code-envs/${CODE_ENV}.yaml`, 'language: python\npackages:\n  apt: [python3-six]\navailableFor: [docker-test, docker-tiny]\n');
+  // An R code env on a base without R: its container exits at once, with a message in its log.
+  yaml('code-envs/berth-test-no-r.yaml', 'language: r\navailableFor: [docker-test]\n');
   yaml('code-envs/berth-test-unbuilt.yaml', 'language: python\nenv:\n  NEVER: built\navailableFor: [docker-test]\n');
   await new ImageBuilder(docker).buildBase({ extraTags: [BASE_TAG] });
-  await promisify(execFile)(process.execPath, [
-    BERTH,
-    'images',
-    'build-code-env',
-    CODE_ENV,
-    '--exec-config',
-    'docker-test',
-    '--config-dir',
-    configDir,
-  ]);
+  for (const codeEnv of [CODE_ENV, 'berth-test-no-r']) {
+    await promisify(execFile)(process.execPath, [
+      BERTH,
+      'images',
+      'build-code-env',
+      codeEnv,
+      '--exec-config',
+      'docker-test',
+      '--config-dir',
+      configDir,
+    ]);
+  }
   gw = await startTestGateway({ configDir } as never);
 }, 300_000);
 
@@ -92,7 +96,11 @@ afterAll(async () => {
       .remove({ force: true })
       .catch(() => undefined);
   }
-  for (const image of await docker.listImages({ filters: JSON.stringify({ label: [`berth.io/code-env=${CODE_ENV}`] }) })) {
+  const images = [
+    ...(await docker.listImages({ filters: JSON.stringify({ label: [`berth.io/code-env=${CODE_ENV}`] }) })),
+    ...(await docker.listImages({ filters: JSON.stringify({ label: ['berth.io/code-env=berth-test-no-r'] }) })),
+  ];
+  for (const image of images) {
     await docker
       .getImage(image.Id)
       .remove({ force: true })
@@ -194,12 +202,20 @@ test('a cell past the memory limit leaves the kernel dead with reason OOMKilled,
   expect(await kernelContainers(kernel.id)).toHaveLength(0);
 }, 180_000);
 
-test('a code env without an image says which command builds it; a daemon that is down is a 503 naming it', async () => {
+test('a code env without an image names the command that builds it; a container that exits says why; a daemon that is down is a 503 naming it', async () => {
   const unbuilt = await start('berth-test-unbuilt--docker-test');
   expect(unbuilt.status).toBe(404);
   expect(((await unbuilt.json()) as { message: string }).message).toContain(
     'berth images build-code-env berth-test-unbuilt --exec-config docker-test',
   );
+
+  const exits = await start('berth-test-no-r--docker-test');
+  expect(exits.status).toBe(500);
+  const exited = (await exits.json()) as { message: string; traceback?: string };
+  expect(exited.message).toMatch(/exited with code 64 while starting/);
+  expect(exited.traceback).toContain('R is not installed in this image');
+  const noR = await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['berth.io/code-env=berth-test-no-r'] }) });
+  expect(noR).toHaveLength(0);
 
   const down = await gw.api('api/kernels', {
     method: 'POST',
