@@ -10,8 +10,9 @@
 // Networking follows ../../../shared/design/ENVIRONMENT.md: no default bridge, no iptables, so
 // containers and builds use the host network and nothing gets a private-range address.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pidAlive, readPid, sleep, tail } from './pids.mjs';
 
 /** The tag the Dockerfiles in images/ use as their default FROM. */
 export const OS_BASE_IMAGE = 'berth/os-bookworm:latest';
@@ -48,34 +49,6 @@ export function dockerServerVersion({ timeoutMs = 10000 } = {}) {
   const version = r.stdout.trim();
   return version === '' ? undefined : version;
 }
-
-function tail(file, lines = 15) {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return err.code === 'EPERM';
-  }
-}
-
-function readPid(file) {
-  try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Makes sure a Docker daemon answers `docker info`. Starts `dockerd` in the background when none

@@ -51,6 +51,7 @@ import {
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { imageId } from './docker-daemon.mjs';
+import { cmdline, pidAlive, readPid, sleep, tail } from './pids.mjs';
 
 export const EXTRA_DAEMON_DIR_PREFIX = '/tmp/berth-dockerd-';
 export const DOCKERD_BINARY = '/usr/sbin/dockerd';
@@ -70,8 +71,6 @@ export class ExtraDaemonError extends Error {
     this.name = 'ExtraDaemonError';
   }
 }
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function log(name, message) {
   process.stderr.write(`[docker ${name}] ${message}\n`);
@@ -100,55 +99,11 @@ export function extraDaemonPaths(name) {
   };
 }
 
-function readPid(file) {
-  try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * True while `pid` runs. A zombie counts as gone: a detached dockerd is re-parented to pid 1, which
- * on some machines reaps late, and signal 0 still succeeds on an unreaped zombie.
- */
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if (err.code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
-function cmdline(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return [];
-  }
-}
-
 /** The pid of the dockerd these helpers started for `paths` when it runs (its pid file names a live dockerd with our exec root). */
 function ourDockerdPid(paths) {
   const pid = readPid(paths.pidFile);
   if (pid === undefined || !pidAlive(pid)) return undefined;
   return cmdline(pid).includes(`--exec-root=${paths.execRoot}`) ? pid : undefined;
-}
-
-function tail(file, lines = 15) {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }
 
 function clientEnv() {

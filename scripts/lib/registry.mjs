@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { pidAlive, readPid, sleep, tail } from './pids.mjs';
 
 export const REGISTRY_HOST = '127.0.0.1';
 export const REGISTRY_PORT = 5000;
@@ -47,26 +48,6 @@ function log(message) {
   process.stderr.write(`${PREFIX} ${message}\n`);
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function readPid(file) {
-  try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return err.code === 'EPERM';
-  }
-}
-
 /** True when `pid` is a registry serving our config (a stale pid file may name a recycled pid). */
 function isOurRegistry(pid) {
   if (pid === undefined || !pidAlive(pid)) return false;
@@ -90,14 +71,6 @@ function pidFileClaimed() {
     return fresh && (pid === undefined || pidAlive(pid));
   } catch {
     return false;
-  }
-}
-
-function tail(file, lines = 15) {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
   }
 }
 

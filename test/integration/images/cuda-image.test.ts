@@ -14,6 +14,7 @@ import Dockerode from 'dockerode';
 import { CUDA_BASE_IMAGES, DEFAULT_CUDA_VERSION, DEFAULT_OS_IMAGE } from '../../../gateway/src/images/dockerfile';
 import { PortAllocator } from '../../../gateway/src/provisioners/local/port-allocator';
 import { executeAndCollect, startKernelContainer } from '../../support/kernel-container';
+import { leftoverImageNames, removeImageNames } from '../../support/test-images';
 
 const run = promisify(execFile);
 const BERTH = resolve(__dirname, '..', '..', '..', 'gateway', 'bin', 'berth.js');
@@ -42,34 +43,6 @@ async function imageId(ref: string): Promise<string | undefined> {
   }
 }
 
-/**
- * Removes image names one by one without force: a name the image shares with another is only
- * untagged, the last one deletes the image (unless a container uses it: then it stays).
- */
-async function removeNames(...names: string[]): Promise<void> {
-  for (const name of names) {
-    await docker
-      .getImage(name)
-      .remove()
-      .catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
-      });
-  }
-}
-
-/** Names of a leftover of a run that crashed before its cleanup: the test tag, and the content tag only if nothing else names the image. */
-async function leftoverNames(): Promise<string[]> {
-  const tags = await docker
-    .getImage(TEST_TAG)
-    .inspect()
-    .then((image) => image.RepoTags ?? [])
-    .catch((err: { statusCode?: number }) => {
-      if (err.statusCode === 404) return [];
-      throw err;
-    });
-  return tags.every((tag) => tag === TEST_TAG || /^berth\/cuda:[0-9a-f]{12}$/.test(tag)) ? tags : [TEST_TAG];
-}
-
 function splitRef(ref: string): { repo: string; tag: string } {
   const at = ref.lastIndexOf(':');
   return { repo: ref.slice(0, at), tag: ref.slice(at + 1) };
@@ -77,7 +50,7 @@ function splitRef(ref: string): { repo: string; tag: string } {
 
 beforeAll(async () => {
   // A run that crashed before its cleanup leaves its CUDA image under the test tag: start from none.
-  await removeNames(...(await leftoverNames()));
+  await removeImageNames(docker, ...(await leftoverImageNames(docker, TEST_TAG, /^berth\/cuda:[0-9a-f]{12}$/)));
   const osId = await imageId(DEFAULT_OS_IMAGE);
   expect(osId).toBeDefined();
   const existing = await imageId(CUDA_IMAGE);
@@ -92,9 +65,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await removeNames(TEST_TAG, ...(builtRef === undefined ? [] : [builtRef]));
+  await removeImageNames(docker, TEST_TAG, ...(builtRef === undefined ? [] : [builtRef]));
   // Untags only: the OS image keeps its own name.
-  if (standIn) await removeNames(CUDA_IMAGE);
+  if (standIn) await removeImageNames(docker, CUDA_IMAGE);
 });
 
 test('build-base --with-cuda builds on the CUDA image (a local stand-in) with NVIDIA env and its kernel answers', async () => {

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
 import { PortAllocator } from '../../../gateway/src/provisioners/local/port-allocator';
 import { executeAndCollect, startKernelContainer } from '../../support/kernel-container';
+import { leftoverImageNames, removeImageNames } from '../../support/test-images';
 
 const run = promisify(execFile);
 const BERTH = resolve(__dirname, '..', '..', '..', 'gateway', 'bin', 'berth.js');
@@ -26,42 +27,14 @@ function berth(...args: string[]): Promise<{ stdout: string; stderr: string }> {
   return run(process.execPath, [BERTH, ...args], { maxBuffer: 64 * 1024 * 1024 });
 }
 
-/**
- * Removes image names one by one without force: a name the image shares with another is only
- * untagged, the last one deletes the image (unless a container uses it: then it stays).
- */
-async function removeNames(...names: string[]): Promise<void> {
-  for (const name of names) {
-    await docker
-      .getImage(name)
-      .remove()
-      .catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
-      });
-  }
-}
-
-/** Names of a leftover of a run that crashed before its cleanup: the test tag, and the content tag only if nothing else names the image. */
-async function leftoverNames(): Promise<string[]> {
-  const tags = await docker
-    .getImage(TEST_TAG)
-    .inspect()
-    .then((image) => image.RepoTags ?? [])
-    .catch((err: { statusCode?: number }) => {
-      if (err.statusCode === 404) return [];
-      throw err;
-    });
-  return tags.every((tag) => tag === TEST_TAG || /^berth\/base-r:[0-9a-f]{12}$/.test(tag)) ? tags : [TEST_TAG];
-}
-
 beforeAll(async () => {
   // A run that crashed before its cleanup leaves its R image under the test tag: start from none.
-  await removeNames(...(await leftoverNames()));
+  await removeImageNames(docker, ...(await leftoverImageNames(docker, TEST_TAG, /^berth\/base-r:[0-9a-f]{12}$/)));
 });
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await removeNames(TEST_TAG, ...(builtRef === undefined ? [] : [builtRef]));
+  await removeImageNames(docker, TEST_TAG, ...(builtRef === undefined ? [] : [builtRef]));
 });
 
 test('build-base --with-r builds the R layer with progress and its image runs an R kernel', async () => {
