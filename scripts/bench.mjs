@@ -9,12 +9,26 @@
 //   16 at once        wall time until 16 kernels started together all answered kernel_info
 //   gateway RSS       peak resident memory of the gateway process during the 50 MiB cell
 //
+// The same four for kernels in Docker containers (sections docker-start, docker-execute,
+// docker-throughput, docker-burst; `--only docker` is all four), against a second gateway whose
+// config dir has one Docker exec config on the host network and a code env without packages
+// (test/bench/docker-kernels.mjs makes them, and removes every container and image it made):
+//
+//   start latency     Berth: as above, kernel <code-env>--bench-docker (its container, its image)
+//                     floor: ports + create + start of a container of the same image with the
+//                     connection JSON in its environment → kernel_info_reply over ZMQ
+//                     target: Berth p50 <= floor p50 + 100 ms; the stages of Berth's starts
+//                     come from the gateway's debug log ('launch progress' lines)
+//   execute, 50 MiB   as above, the floor's ZMQ client on such a container kernel
+//   16 at once        16 such containers + kernel_info vs 16 POST /api/kernels, all in parallel
+//
 // Prints a table, then one JSON object; also writes it to test/bench/results/latest.json.
 //
 //   node scripts/bench.mjs [--starts 10] [--executes 500] [--burst 16] [--rounds 5] [--burst-rounds 3]
-//                          [--only start,execute,throughput,burst] [--no-build] [--strict]
+//                          [--only start,execute,throughput,burst,docker] [--no-build] [--strict]
 //   BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway;
-//   BENCH_KEEP_LOG=/tmp/gateway.log keeps the gateway's log (the run's temp dir is removed).
+//   BENCH_KEEP_LOG=/tmp/gateway.log keeps the gateway's log (the run's temp dir is removed), and the
+//   container gateway's as /tmp/gateway.log.docker.
 //
 // --rounds is the number of 50 MiB cells per client, --burst-rounds the number of 16-kernel bursts
 // per side; medians are reported. Floor and Berth samples alternate so that load from other
@@ -31,7 +45,9 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1024 * 1024;
 const BIG_CELL_BYTES = 800 * 65536; // 52,428,800
 const BIG_CELL = "import sys; c='x'*65536\nfor _ in range(800): sys.stdout.write(c)\nsys.stdout.flush()";
-const TARGETS = { start: 1.05, execute: 1.2, throughput: 0.9, burst: 1.05, rssMb: 150 };
+const TARGETS = { start: 1.05, execute: 1.2, throughput: 0.9, burst: 1.05, rssMb: 150, dockerStartOverMs: 100 };
+const LOCAL_SECTIONS = ['start', 'execute', 'throughput', 'burst'];
+const DOCKER_SECTIONS = ['docker-start', 'docker-execute', 'docker-throughput', 'docker-burst'];
 
 const { values: args } = parseArgs({
   options: {
@@ -40,7 +56,7 @@ const { values: args } = parseArgs({
     burst: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '5' },
     'burst-rounds': { type: 'string', default: '3' },
-    only: { type: 'string', default: 'start,execute,throughput,burst' },
+    only: { type: 'string', default: [...LOCAL_SECTIONS, 'docker'].join(',') },
     'no-build': { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
   },
@@ -50,12 +66,24 @@ const EXECUTES = positiveInt(args.executes, '--executes');
 const BURST = positiveInt(args.burst, '--burst');
 const ROUNDS = positiveInt(args.rounds, '--rounds');
 const BURST_ROUNDS = positiveInt(args['burst-rounds'], '--burst-rounds');
-const ONLY = new Set(args.only.split(',').map((s) => s.trim()));
+const ONLY = sections(args.only);
 
 function positiveInt(value, flag) {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} takes a positive integer; got "${value}"`);
   return n;
+}
+
+/** The --only list as section names; "docker" stands for all four docker-* sections. */
+function sections(list) {
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .flatMap((name) => (name === 'docker' ? DOCKER_SECTIONS : [name]));
+  const unknown = names.filter((name) => !LOCAL_SECTIONS.includes(name) && !DOCKER_SECTIONS.includes(name));
+  if (unknown.length > 0) throw new Error(`--only takes ${[...LOCAL_SECTIONS, 'docker', ...DOCKER_SECTIONS].join(', ')}; got "${unknown}"`);
+  return new Set(names);
 }
 
 const progress = (text) => process.stderr.write(`[bench] ${text}\n`);
@@ -77,6 +105,7 @@ const { FloorKernel, FloorPorts } = await import('../test/bench/floor-kernel.mjs
 const { BerthGateway, BerthKernel } = await import('../test/bench/berth-client.mjs');
 const { executeContent } = await import('../test/bench/jupyter-client.mjs');
 const { formatTable, median, round, since, summarize } = await import('../test/bench/stats.mjs');
+const dockerBench = await import('../test/bench/docker-kernels.mjs');
 
 const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-'));
 const runtimeDir = join(tmp, 'floor');
@@ -84,15 +113,39 @@ mkdirSync(runtimeDir, { mode: 0o700 });
 const floorPorts = new FloorPorts();
 const liveFloor = new Set();
 const liveBerth = new Set();
-let gateway;
-let argv;
+/** The gateways this run started: `local` (no config dir) and `docker` (the container config dir). */
+const gateways = {};
+/** The Docker client once the docker sections' setup began (then cleanup removes what they made). */
+let docker;
+
+/**
+ * Where kernels run, for the phases below: local processes or containers. `gateway` and
+ * `kernelName` are Berth's side; `launchFloor` starts a floor kernel (without its first request).
+ */
+function localKind(argv) {
+  return {
+    name: 'local',
+    gateway: gateways.local,
+    kernelName: 'python3',
+    launchFloor: () => FloorKernel.launch({ argv, runtimeDir, ports: floorPorts, cwd: REPO }),
+  };
+}
+
+function dockerKind(image) {
+  return {
+    name: 'docker',
+    gateway: gateways.docker,
+    kernelName: dockerBench.KERNEL_NAME,
+    launchFloor: () => dockerBench.ContainerFloorKernel.launch({ docker, image, ports: floorPorts }),
+  };
+}
 
 // ------------------------------------------------------------------------ one sample of each kind
 
-/** Floor start: ports, connection file, spawn, connect → kernel_info_reply over ZMQ. */
-async function floorStart() {
+/** Floor start: (ports, connection file, spawn | ports, container create + start), connect → kernel_info_reply over ZMQ. */
+async function floorStart(kind) {
   const began = performance.now();
-  const kernel = await FloorKernel.launch({ argv, runtimeDir, ports: floorPorts, cwd: REPO });
+  const kernel = await kind.launchFloor();
   liveFloor.add(kernel);
   const spawnedMs = since(began);
   await kernel.request('shell', 'kernel_info_request', {}, { idle: false, timeoutMs: 120_000 });
@@ -100,15 +153,28 @@ async function floorStart() {
 }
 
 /** Berth start: POST /api/kernels → WebSocket open → kernel_info_reply over the WebSocket. */
-async function berthStart(framing = 'json') {
+async function berthStart(kind, framing = 'json') {
   const began = performance.now();
-  const kernel = await BerthKernel.create(gateway, framing);
+  const postedAt = Date.now();
+  const { status, json, text } = await kind.gateway.api('POST', 'api/kernels', { name: kind.kernelName });
+  if (status !== 201) throw new Error(`POST /api/kernels (${kind.kernelName}) answered ${status}: ${text}`);
+  const repliedAt = Date.now();
+  const kernel = new BerthKernel(kind.gateway, json.id, framing);
   liveBerth.add(kernel);
   const postMs = since(began);
   await kernel.connect();
   const openMs = since(began);
   await kernel.request('shell', 'kernel_info_request', {}, { idle: false, timeoutMs: 120_000 });
-  return { kernel, ms: since(began), postMs, wsOpenMs: openMs - postMs, kernelInfoMs: since(began) - openMs };
+  return {
+    kernel,
+    id: json.id,
+    postedAt,
+    repliedAt,
+    ms: since(began),
+    postMs,
+    wsOpenMs: openMs - postMs,
+    kernelInfoMs: since(began) - openMs,
+  };
 }
 
 async function stopFloor(kernel) {
@@ -143,7 +209,7 @@ async function bigCell(kernel) {
 }
 
 /** Samples the gateway's VmRSS every 50 ms; the peak also counts VmHWM if it rose meanwhile. */
-function watchGatewayMemory() {
+function watchGatewayMemory(gateway) {
   const before = gateway.memory();
   let peakKb = before.rssKb;
   const timer = setInterval(() => {
@@ -160,8 +226,8 @@ function watchGatewayMemory() {
 
 // ------------------------------------------------------------------------ the phases
 
-async function measureStarts() {
-  progress(`start latency: ${STARTS} starts each, alternating (one warm-up each first)`);
+async function measureStarts(kind) {
+  progress(`${kind.name} start latency: ${STARTS} starts each, alternating (one warm-up each first)`);
   const floor = [];
   const berth = [];
   for (let i = -1; i < STARTS; i++) {
@@ -169,11 +235,11 @@ async function measureStarts() {
     const order = i % 2 === 0 ? ['floor', 'berth'] : ['berth', 'floor'];
     for (const who of order) {
       if (who === 'floor') {
-        const sample = await floorStart();
+        const sample = await floorStart(kind);
         await stopFloor(sample.kernel);
         if (i >= 0) floor.push(sample);
       } else {
-        const sample = await berthStart();
+        const sample = await berthStart(kind);
         await stopBerth(sample.kernel);
         if (i >= 0) berth.push(sample);
       }
@@ -184,9 +250,11 @@ async function measureStarts() {
   return {
     // Each Berth start next to its floor neighbour: less sensitive to load that drifts during the run.
     pairedRatioP50: round(median(berth.map((s, i) => s.ms / floor[i].ms))),
+    pairedOverMsP50: round(median(berth.map((s, i) => s.ms - floor[i].ms)), 1),
     floor: {
       ...summarize(ms(floor)),
       spawnMsP50: round(median(floor.map((s) => s.spawnedMs))),
+      ...(kind.name === 'docker' ? { stagesMsP50: dockerBench.floorStages(floor) } : {}),
       samples: ms(floor).map((v) => round(v, 1)),
     },
     berth: {
@@ -196,19 +264,22 @@ async function measureStarts() {
       kernelInfoMsP50: round(median(berth.map((s) => s.kernelInfoMs))),
       samples: ms(berth).map((v) => round(v, 1)),
     },
+    // For the launch stages, read from the gateway's log once it has stopped.
+    berthLaunches: berth.map(({ id, postedAt, repliedAt }) => ({ id, postedAt, repliedAt })),
   };
 }
 
-async function measureExecuteAndThroughput() {
-  progress('starting one floor kernel and two Berth kernels (JSON and v1 framing)');
-  const floor = (await floorStart()).kernel;
-  const json = (await berthStart('json')).kernel;
-  const v1 = (await berthStart('v1')).kernel;
+async function measureExecuteAndThroughput(kind, { execute, throughput }) {
+  progress(`${kind.name}: starting one floor kernel and two Berth kernels (JSON and v1 framing)`);
+  const floor = (await floorStart(kind)).kernel;
+  const json = (await berthStart(kind, 'json')).kernel;
+  const v1 = (await berthStart(kind, 'v1')).kernel;
   const clients = { floor, json, v1 };
+  const { gateway } = kind;
   const result = {};
   try {
-    if (ONLY.has('execute')) {
-      progress(`execute round trip: ${EXECUTES} × pass per client, in interleaved blocks of 50 (50 warm-up each)`);
+    if (execute) {
+      progress(`${kind.name} execute round trip: ${EXECUTES} × pass per client, in interleaved blocks of 50 (50 warm-up each)`);
       const times = { floor: [], json: [], v1: [] };
       // CPU used per round trip, to tell the gateway's own cost from waiting (diagnostic).
       const cpu = { floor: { bench: 0, gateway: 0 }, json: { bench: 0, gateway: 0 }, v1: { bench: 0, gateway: 0 } };
@@ -231,13 +302,13 @@ async function measureExecuteAndThroughput() {
         berthV1: { ...summarize(times.v1), ...perRequest('v1') },
       };
     }
-    if (ONLY.has('throughput')) {
-      progress(`throughput: the 50 MiB cell, ${ROUNDS} round(s) of floor, Berth JSON, Berth v1`);
+    if (throughput) {
+      progress(`${kind.name} throughput: the 50 MiB cell, ${ROUNDS} round(s) of floor, Berth JSON, Berth v1`);
       const cells = { floor: [], json: [], v1: [] };
       const memory = { json: [], v1: [] };
       for (let round_ = 0; round_ < ROUNDS; round_++) {
         for (const [name, kernel] of Object.entries(clients)) {
-          const stopWatching = name === 'floor' ? undefined : watchGatewayMemory();
+          const stopWatching = name === 'floor' ? undefined : watchGatewayMemory(gateway);
           const gatewayCpuBefore = gateway.cpuMs();
           const cell = await bigCell(kernel);
           cell.gatewayCpuMs = gateway.cpuMs() - gatewayCpuBefore;
@@ -276,20 +347,20 @@ async function measureExecuteAndThroughput() {
   return result;
 }
 
-async function measureBurst() {
-  progress(`${BURST} kernels at once: ${BURST_ROUNDS} round(s), alternating floor and Berth`);
+async function measureBurst(kind) {
+  progress(`${kind.name}: ${BURST} kernels at once: ${BURST_ROUNDS} round(s), alternating floor and Berth`);
   const floor = [];
   const berth = [];
   const gatewayCpu = [];
   for (let round_ = 0; round_ < BURST_ROUNDS; round_++) {
     const order = round_ % 2 === 0 ? ['floor', 'berth'] : ['berth', 'floor'];
     for (const who of order) {
-      const gatewayCpuBefore = gateway.cpuMs();
+      const gatewayCpuBefore = kind.gateway.cpuMs();
       const began = performance.now();
-      const starts = Array.from({ length: BURST }, () => (who === 'floor' ? floorStart() : berthStart()));
+      const starts = Array.from({ length: BURST }, () => (who === 'floor' ? floorStart(kind) : berthStart(kind)));
       const settled = await Promise.allSettled(starts);
       const wall = since(began);
-      if (who === 'berth') gatewayCpu.push(gateway.cpuMs() - gatewayCpuBefore);
+      if (who === 'berth') gatewayCpu.push(kind.gateway.cpuMs() - gatewayCpuBefore);
       const kernels = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value.kernel);
       await Promise.all(kernels.map((kernel) => (who === 'floor' ? stopFloor(kernel) : stopBerth(kernel))));
       const failed = settled.find((s) => s.status === 'rejected');
@@ -304,6 +375,70 @@ async function measureBurst() {
     floor: { msP50: round(median(floor)), samples: floor.map((v) => round(v, 0)) },
     berth: { msP50: round(median(berth)), samples: berth.map((v) => round(v, 0)), gatewayCpuMsP50: round(median(gatewayCpu)) },
   };
+}
+
+/** The local sections against a gateway without a config dir (python3 from its kernelspecs). */
+async function measureLocal(results) {
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  gateways.local = await BerthGateway.start({
+    repoRoot: REPO,
+    dataDir: join(tmp, 'gateway-data'),
+    logFile: join(tmp, 'gateway.log'),
+    nodeArgs,
+  });
+  progress(`gateway pid ${gateways.local.pid} at ${gateways.local.url}`);
+  const specs = await gateways.local.api('GET', 'api/kernelspecs');
+  const argv = specs.json?.kernelspecs?.python3?.spec?.argv;
+  if (!argv) throw new Error(`the gateway has no python3 kernelspec: ${specs.text}`);
+  progress(`kernel argv (both sides): ${argv.join(' ')}`);
+  results.kernelArgv = argv;
+  const kind = localKind(argv);
+  if (ONLY.has('start')) results.start = await measureStarts(kind);
+  if (ONLY.has('execute') || ONLY.has('throughput')) {
+    Object.assign(results, await measureExecuteAndThroughput(kind, { execute: ONLY.has('execute'), throughput: ONLY.has('throughput') }));
+  }
+  if (ONLY.has('burst')) results.burst = await measureBurst(kind);
+  await gateways.local.stop();
+}
+
+/** The docker-* sections: setup, then a gateway with the bench's config dir (debug log, for the launch stages). */
+async function measureDocker(results) {
+  progress('docker: setup (daemon, base image tag, config dir, code-env image through the CLI)');
+  const began = performance.now();
+  docker = dockerBench.newDocker();
+  const setup = await dockerBench.setupDockerBench({ repo: REPO, tmp, progress });
+  const out = { setup: { image: setup.image, baseImage: setup.baseImage, docker: setup.dockerVersion, ...setup.timings } };
+  results.docker = out;
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  gateways.docker = await BerthGateway.start({
+    repoRoot: REPO,
+    dataDir: join(tmp, 'docker-gateway-data'),
+    logFile: join(tmp, 'docker-gateway.log'),
+    nodeArgs,
+    env: { BERTH_CONFIG_DIR: setup.configDir, BERTH_LOG_LEVEL: 'debug' },
+  });
+  out.setup.totalMs = round(since(began), 0);
+  progress(`docker gateway pid ${gateways.docker.pid} at ${gateways.docker.url}; kernel ${dockerBench.KERNEL_NAME} on ${setup.image}`);
+  const kind = dockerKind(setup.image);
+  if (ONLY.has('docker-start')) out.start = await measureStarts(kind);
+  if (ONLY.has('docker-execute') || ONLY.has('docker-throughput')) {
+    Object.assign(
+      out,
+      await measureExecuteAndThroughput(kind, { execute: ONLY.has('docker-execute'), throughput: ONLY.has('docker-throughput') }),
+    );
+  }
+  if (ONLY.has('docker-burst')) out.burst = await measureBurst(kind);
+  await gateways.docker.stop();
+  if (out.start) {
+    const { berthLaunches, ...start } = out.start;
+    out.start = {
+      ...start,
+      berth: {
+        ...start.berth,
+        stagesMsP50: dockerBench.launchStages(readFileSync(join(tmp, 'docker-gateway.log'), 'utf8'), berthLaunches),
+      },
+    };
+  }
 }
 
 // ------------------------------------------------------------------------ report
@@ -321,6 +456,61 @@ function buildReport(results) {
     rows.push([metric, floor ?? '', berth ?? '', r === undefined ? '' : `${r.toFixed(3)}x`, target, verdict(ok)]);
     if (key) checks[key] = { floor, berth, ratio: r, target, pass: ok };
   };
+  // Keys and labels of the docker rows carry a prefix: dockerExecuteP50Json, "docker execute p50 JSON (ms)".
+  const name = (prefix, key) => (prefix ? `${prefix}${key[0].toUpperCase()}${key.slice(1)}` : key);
+  const label = (prefix, text) => (prefix ? `${prefix} ${text}` : text);
+
+  const addExecute = (prefix, execute) => {
+    for (const [key, text, stats] of [
+      ['Json', 'JSON', execute.berthJson],
+      ['V1', 'v1', execute.berthV1],
+    ]) {
+      add(
+        name(prefix, `executeP50${key}`),
+        label(prefix, `execute p50 ${text} (ms)`),
+        execute.floor.p50,
+        stats.p50,
+        `<= ${TARGETS.execute}x`,
+        stats.p50 <= TARGETS.execute * execute.floor.p50,
+      );
+      add(name(prefix, `executeP99${key}`), label(prefix, `execute p99 ${text} (ms)`), execute.floor.p99, stats.p99, '', undefined);
+    }
+  };
+  const addThroughput = (prefix, throughput) => {
+    for (const [key, text, stats] of [
+      ['Json', 'JSON', throughput.berthJson],
+      ['V1', 'v1', throughput.berthV1],
+    ]) {
+      const ok = stats.exact && throughput.floor.exact && stats.mibPerSecond >= TARGETS.throughput * throughput.floor.mibPerSecond;
+      add(
+        name(prefix, `throughput${key}`),
+        label(prefix, `50 MiB cell ${text} (MiB/s)`),
+        throughput.floor.mibPerSecond,
+        stats.mibPerSecond,
+        `>= ${TARGETS.throughput}x, exact`,
+        ok,
+      );
+      rows.push([
+        label(prefix, `  bytes received ${text}`),
+        throughput.floor.bytes.join('/'),
+        stats.bytes.join('/'),
+        '',
+        `${BIG_CELL_BYTES}`,
+        verdict(stats.exact && throughput.floor.exact),
+      ]);
+    }
+  };
+  const addBurst = (prefix, burst) => {
+    add(
+      name(prefix, 'burst'),
+      label(prefix, `${burst.kernels} at once (ms)`),
+      burst.floor.msP50,
+      burst.berth.msP50,
+      `<= ${TARGETS.burst}x`,
+      burst.berth.msP50 <= TARGETS.burst * burst.floor.msP50,
+    );
+  };
+
   const { start, execute, throughput, gatewayMemory, burst } = results;
   if (start) {
     add(
@@ -333,81 +523,70 @@ function buildReport(results) {
     );
     add('startP90', 'start p90 (ms)', start.floor.p90, start.berth.p90, '', undefined);
   }
-  if (execute) {
-    for (const [key, label, stats] of [
-      ['Json', 'JSON', execute.berthJson],
-      ['V1', 'v1', execute.berthV1],
-    ]) {
-      add(
-        `executeP50${key}`,
-        `execute p50 ${label} (ms)`,
-        execute.floor.p50,
-        stats.p50,
-        `<= ${TARGETS.execute}x`,
-        stats.p50 <= TARGETS.execute * execute.floor.p50,
-      );
-      add(`executeP99${key}`, `execute p99 ${label} (ms)`, execute.floor.p99, stats.p99, '', undefined);
-    }
-  }
-  if (throughput) {
-    for (const [key, label, stats] of [
-      ['Json', 'JSON', throughput.berthJson],
-      ['V1', 'v1', throughput.berthV1],
-    ]) {
-      const ok = stats.exact && throughput.floor.exact && stats.mibPerSecond >= TARGETS.throughput * throughput.floor.mibPerSecond;
-      add(
-        `throughput${key}`,
-        `50 MiB cell ${label} (MiB/s)`,
-        throughput.floor.mibPerSecond,
-        stats.mibPerSecond,
-        `>= ${TARGETS.throughput}x, exact`,
-        ok,
-      );
-      rows.push([
-        `  bytes received ${label}`,
-        throughput.floor.bytes.join('/'),
-        stats.bytes.join('/'),
-        '',
-        `${BIG_CELL_BYTES}`,
-        verdict(stats.exact && throughput.floor.exact),
-      ]);
-    }
-  }
-  if (burst) {
-    add(
-      'burst',
-      `${burst.kernels} at once (ms)`,
-      burst.floor.msP50,
-      burst.berth.msP50,
-      `<= ${TARGETS.burst}x`,
-      burst.berth.msP50 <= TARGETS.burst * burst.floor.msP50,
-    );
-  }
+  if (execute) addExecute('', execute);
+  if (throughput) addThroughput('', throughput);
+  if (burst) addBurst('', burst);
   if (gatewayMemory) {
     const ok = gatewayMemory.peakMb <= TARGETS.rssMb;
     rows.push(['gateway peak RSS, 50 MiB cell (MiB)', '', gatewayMemory.peakMb, '', `<= ${TARGETS.rssMb}`, verdict(ok)]);
     rows.push(['  first 50 MiB cell only (MiB)', '', gatewayMemory.firstCellPeakMb, '', '', '']);
     checks.gatewayPeakRss = { berth: gatewayMemory.peakMb, target: `<= ${TARGETS.rssMb} MiB`, pass: ok };
   }
+
+  const dockerResults = results.docker ?? {};
+  if (dockerResults.start) {
+    const { floor, berth } = dockerResults.start;
+    add(
+      'dockerStartP50',
+      'docker start p50 (ms)',
+      floor.p50,
+      berth.p50,
+      `<= floor + ${TARGETS.dockerStartOverMs} ms`,
+      berth.p50 <= floor.p50 + TARGETS.dockerStartOverMs,
+    );
+    rows.push([
+      '  berth - floor: p50s / paired p50 (ms)',
+      '',
+      `${round(berth.p50 - floor.p50, 1)} / ${dockerResults.start.pairedOverMsP50}`,
+      '',
+      '',
+      '',
+    ]);
+    add('dockerStartP90', 'docker start p90 (ms)', floor.p90, berth.p90, '', undefined);
+  }
+  if (dockerResults.execute) addExecute('docker', dockerResults.execute);
+  if (dockerResults.throughput) addThroughput('docker', dockerResults.throughput);
+  if (dockerResults.burst) addBurst('docker', dockerResults.burst);
+  if (dockerResults.gatewayMemory) {
+    rows.push(['docker gateway peak RSS, 50 MiB cell (MiB)', '', dockerResults.gatewayMemory.peakMb, '', '', '']);
+  }
   return { table: formatTable(rows), checks };
 }
 
 // ------------------------------------------------------------------------ cleanup
 
-/** Kernels the bench started that are still around (via its gateway or directly): end them. */
+/** Kernels the bench started that are still around (via its gateways or directly): end them; then what Docker holds of the run. */
 async function cleanup() {
   for (const kernel of liveFloor) kernel.kill();
   await Promise.all([...liveFloor].map((kernel) => kernel.exited.then(() => kernel.close())));
   liveFloor.clear();
   await Promise.all([...liveBerth].map((kernel) => kernel.shutdown().catch(() => undefined)));
   liveBerth.clear();
-  if (gateway) await gateway.stop().catch((error) => progress(`gateway stop: ${error.message}`));
+  for (const [which, gateway] of Object.entries(gateways)) {
+    await gateway.stop().catch((error) => progress(`${which} gateway stop: ${error.message}`));
+  }
   killLeftovers();
+  if (docker) await dockerBench.cleanupDocker(docker, progress).catch((error) => progress(`docker cleanup: ${error.message}`));
   if (process.env.BENCH_KEEP_LOG) {
-    try {
-      writeFileSync(process.env.BENCH_KEEP_LOG, readFileSync(join(tmp, 'gateway.log')));
-    } catch {
-      // no log to keep
+    for (const [file, keep] of [
+      ['gateway.log', process.env.BENCH_KEEP_LOG],
+      ['docker-gateway.log', `${process.env.BENCH_KEEP_LOG}.docker`],
+    ]) {
+      try {
+        writeFileSync(keep, readFileSync(join(tmp, file)));
+      } catch {
+        // no log to keep
+      }
     }
   }
   rmSync(tmp, { recursive: true, force: true });
@@ -449,24 +628,17 @@ const startedAt = performance.now();
 const loadAverageAtStart = loadavg().map((v) => round(v, 2));
 const results = {};
 try {
-  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  gateway = await BerthGateway.start({ repoRoot: REPO, dataDir: join(tmp, 'gateway-data'), logFile: join(tmp, 'gateway.log'), nodeArgs });
-  progress(`gateway pid ${gateway.pid} at ${gateway.url}`);
-  const specs = await gateway.api('GET', 'api/kernelspecs');
-  argv = specs.json?.kernelspecs?.python3?.spec?.argv;
-  if (!argv) throw new Error(`the gateway has no python3 kernelspec: ${specs.text}`);
-  progress(`kernel argv (both sides): ${argv.join(' ')}`);
-
-  if (ONLY.has('start')) results.start = await measureStarts();
-  if (ONLY.has('execute') || ONLY.has('throughput')) Object.assign(results, await measureExecuteAndThroughput());
-  if (ONLY.has('burst')) results.burst = await measureBurst();
+  if (LOCAL_SECTIONS.some((section) => ONLY.has(section))) await measureLocal(results);
+  if (DOCKER_SECTIONS.some((section) => ONLY.has(section))) await measureDocker(results);
 } catch (error) {
   if (!interrupted) {
     progress(`failed: ${error.stack ?? error}`);
-    try {
-      process.stderr.write(`--- gateway log tail ---\n${readFileSync(join(tmp, 'gateway.log'), 'utf8').slice(-4000)}\n`);
-    } catch {
-      // no log
+    for (const file of ['gateway.log', 'docker-gateway.log']) {
+      try {
+        process.stderr.write(`--- ${file} tail ---\n${readFileSync(join(tmp, file), 'utf8').slice(-4000)}\n`);
+      } catch {
+        // no log
+      }
     }
     await cleanup();
     process.exit(1);
@@ -475,18 +647,20 @@ try {
 if (interrupted) await new Promise(() => {}); // the signal handler exits
 await cleanup();
 
-const { table, checks } = buildReport(results);
+const { kernelArgv, ...measured } = results;
+const { table, checks } = buildReport(measured);
 const passed = Object.values(checks).filter((c) => c.pass === true).length;
 const judged = Object.values(checks).filter((c) => c.pass !== undefined).length;
 const output = {
   when: new Date().toISOString(),
   machine: { cpus: cpus().length, node: process.version, loadAverageAtStart, loadAverageAtEnd: loadavg().map((v) => round(v, 2)) },
-  kernelArgv: argv,
+  kernelArgv,
   durationSeconds: round(since(startedAt) / 1000, 1),
+  sections: [...ONLY],
   targets: TARGETS,
   checks,
   targetsMet: `${passed}/${judged}`,
-  results,
+  results: measured,
 };
 process.stdout.write(`\n${table}\n\n${passed}/${judged} targets met (ratios are berth/floor; MiB = 2^20 bytes)\n\n`);
 process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);

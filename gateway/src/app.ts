@@ -161,6 +161,8 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
     targets,
     registry,
     configDir: config.configDir ? resolve(config.configDir) : dataDir,
+    execConfigStatus: async (execConfig) =>
+      execConfig.backend === 'docker' ? { daemons: await docker.daemons.status(execConfig) } : undefined,
     metrics,
     log,
     version: BERTH_VERSION,

@@ -2,7 +2,8 @@
 // services client with one started kernel. Hooks fill the fixtures in, so read them inside
 // tests and hooks, never while the describe blocks are being declared.
 import type { Kernel } from '@jupyterlab/services';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness';
+import { conformanceTarget } from '../support/conformance-target';
+import type { TestGateway } from '../support/gateway-harness';
 import { execute, quietServicesLogs, servicesClient, type Framing, type ServicesClient } from './services-client';
 
 /** How long a hook or test that starts, restarts or shuts down kernels may take. */
@@ -11,14 +12,16 @@ export const KERNEL_TIMEOUT_MS = 60_000;
 export const INTERRUPT_TIMEOUT_MS = 25_000;
 
 /**
- * Starts a test gateway before the file's first test and stops it after its last, and quiets the
- * services client's debug logs. Call it at the top level; it returns a getter for the gateway.
+ * Starts a test gateway (the conformance target's) before the file's first test and stops it after
+ * its last, and quiets the services client's debug logs. Call it at the top level; it returns a
+ * getter for the gateway.
  */
 export function gatewayForFile(): () => TestGateway {
+  const target = conformanceTarget();
   let gw: TestGateway | undefined;
   beforeAll(async () => {
     quietServicesLogs();
-    gw = await startTestGateway();
+    gw = await target.startGateway();
   });
   afterAll(async () => {
     await gw?.stop();

@@ -2,6 +2,7 @@
 // WebSocket framings: client-opened comms to a kernel target, and kernel-opened comms to a
 // client target.
 import { KernelMessage, type Kernel } from '@jupyterlab/services';
+import { conformanceTarget } from '../support/conformance-target';
 import { gatewayForFile, kernelForBlock } from './fixtures';
 import { execute, expectFraming, FRAMINGS } from './services-client';
 
@@ -22,6 +23,7 @@ def berth_echo_target(comm, open_msg):
 get_ipython().kernel.comm_manager.register_target("berth_echo", berth_echo_target)
 `;
 
+const KERNEL = conformanceTarget().kernel;
 const gateway = gatewayForFile();
 
 /** Runs code whose last line prints JSON, and returns it parsed. */
@@ -35,8 +37,8 @@ async function printedJson(kernel: Kernel.IKernelConnection, code: string): Prom
   return JSON.parse(text);
 }
 
-describe.each(FRAMINGS)('python3 comms over the %s framing', (framing) => {
-  const python = kernelForBlock(gateway, framing, 'python3', REGISTER_ECHO_TARGET);
+describe.each(FRAMINGS)(`${KERNEL} comms over the %s framing`, (framing) => {
+  const python = kernelForBlock(gateway, framing, KERNEL, REGISTER_ECHO_TARGET);
 
   test('client-opened comm: open, message echo, comm_info, close, all seen by the kernel target', async () => {
     const comm = python.kernel.createComm('berth_echo');

@@ -1,18 +1,20 @@
 // @jupyterlab/services executing Python through Berth, over both WebSocket framings:
 // the exact iopub sequence and reply for stream, execute_result, display_data, error and stdin.
 import { KernelAPI, KernelMessage } from '@jupyterlab/services';
+import { conformanceTarget } from '../support/conformance-target';
 import { gatewayForFile, kernelForBlock } from './fixtures';
 import { execute, expectFraming, FRAMINGS, types } from './services-client';
 
+const KERNEL = conformanceTarget().kernel;
 const gateway = gatewayForFile();
 
-describe.each(FRAMINGS)('python3 execute over the %s framing', (framing) => {
-  const python = kernelForBlock(gateway, framing, 'python3');
+describe.each(FRAMINGS)(`${KERNEL} execute over the %s framing`, (framing) => {
+  const python = kernelForBlock(gateway, framing, KERNEL);
 
-  test('startNew gives a connected python3 kernel that answered kernel_info', async () => {
+  test(`startNew gives a connected ${KERNEL} kernel that answered kernel_info`, async () => {
     // (No execution_state here: the idle status of the client's kernel_info may trail its reply.)
     const model = await KernelAPI.getKernelModel(python.kernel.id, python.client.settings);
-    expect(model).toMatchObject({ id: python.kernel.id, name: 'python3', connections: 1 });
+    expect(model).toMatchObject({ id: python.kernel.id, name: KERNEL, connections: 1 });
     expect(python.kernel.connectionStatus).toBe('connected');
     const info = await python.kernel.info;
     expect(info.status).toBe('ok');

@@ -1,15 +1,17 @@
 // @jupyterlab/services asking a Python kernel on Berth for completions, inspection and
 // history, over both WebSocket framings.
+import { conformanceTarget } from '../support/conformance-target';
 import { gatewayForFile, kernelForBlock } from './fixtures';
 import { execute, expectFraming, FRAMINGS } from './services-client';
 
 /** Defines the names the tests complete, inspect and find in the history. */
 const SETUP_CODE = 'berth_alpha = 1\nberth_beta = "two"\ndef berth_greet(name):\n    """Greets NAME politely."""\n    return "hi " + name';
 
+const KERNEL = conformanceTarget().kernel;
 const gateway = gatewayForFile();
 
-describe.each(FRAMINGS)('python3 introspection over the %s framing', (framing) => {
-  const python = kernelForBlock(gateway, framing, 'python3', SETUP_CODE);
+describe.each(FRAMINGS)(`${KERNEL} introspection over the %s framing`, (framing) => {
+  const python = kernelForBlock(gateway, framing, KERNEL, SETUP_CODE);
 
   test('complete_request returns the matching names and the replaced range', async () => {
     const code = 'berth_';

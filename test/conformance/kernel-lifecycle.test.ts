@@ -1,24 +1,25 @@
 // @jupyterlab/services driving a kernel's lifecycle on Berth, over both WebSocket framings:
 // start, interrupt, restart (seen by a second client), automatic restart after a crash,
 // reconnect with replay of missed output, and shutdown.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelAPI, KernelMessage, ServerConnection, type Kernel } from '@jupyterlab/services';
+import { conformanceTarget } from '../support/conformance-target';
 import { gatewayForFile, INTERRUPT_TIMEOUT_MS, KERNEL_TIMEOUT_MS, kernelTest } from './fixtures';
 import { execute, expectFraming, FRAMINGS, nextEmission, servicesClient, types, type ServicesClient } from './services-client';
 
+const KERNEL = conformanceTarget().kernel;
 const gateway = gatewayForFile();
-const scratch = mkdtempSync(join(tmpdir(), 'berth-conformance-'));
+const scratch = conformanceTarget().scratchDir();
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe.each(FRAMINGS)('python3 lifecycle over the %s framing', (framing) => {
+describe.each(FRAMINGS)(`${KERNEL} lifecycle over the %s framing`, (framing) => {
   let client: ServicesClient;
   const started: Kernel.IKernelConnection[] = [];
 
   async function startPython(): Promise<Kernel.IKernelConnection> {
-    const kernel = await client.kernels.startNew({ name: 'python3' });
+    const kernel = await client.kernels.startNew({ name: KERNEL });
     started.push(kernel);
     await kernel.info;
     return kernel;
@@ -38,7 +39,7 @@ describe.each(FRAMINGS)('python3 lifecycle over the %s framing', (framing) => {
 
   kernelTest('KernelAPI.startNew without a name starts the default spec; the kernel is listed and connectable', async () => {
     const model = await KernelAPI.startNew({}, client.settings);
-    expect(model).toMatchObject({ name: 'python3', execution_state: 'idle' });
+    expect(model).toMatchObject({ name: KERNEL, execution_state: 'idle' });
     const kernel = client.kernels.connectTo({ model });
     started.push(kernel);
     const info = await kernel.info;
@@ -46,7 +47,7 @@ describe.each(FRAMINGS)('python3 lifecycle over the %s framing', (framing) => {
     const running = await KernelAPI.listRunning(client.settings);
     expect(running.map((k) => k.id)).toContain(model.id);
     const listed = await KernelAPI.getKernelModel(model.id, client.settings);
-    expect(listed).toMatchObject({ id: model.id, name: 'python3', connections: 1 });
+    expect(listed).toMatchObject({ id: model.id, name: KERNEL, connections: 1 });
     expectFraming(client, model.id);
   });
 
@@ -160,7 +161,7 @@ describe.each(FRAMINGS)('python3 lifecycle over the %s framing', (framing) => {
     expect(statuses.slice(0, statuses.indexOf('autorestarting') + 1)).toEqual(expect.arrayContaining(['restarting', 'autorestarting']));
     // Same kernel id; its model may still say "restarting" for a moment: the client can reach the
     // new process before the gateway's own readiness check (kernel_info + iopub) has finished.
-    expect(await KernelAPI.getKernelModel(kernel.id, client.settings)).toMatchObject({ id: kernel.id, name: 'python3' });
+    expect(await KernelAPI.getKernelModel(kernel.id, client.settings)).toMatchObject({ id: kernel.id, name: KERNEL });
     expectFraming(client, kernel.id);
   });
 

@@ -1,9 +1,11 @@
 // @jupyterlab/services' SessionManager against Berth's /api/sessions, over both WebSocket
 // framings: start, list, find, rename/move, change kernel, shutdown.
 import { KernelAPI, SessionAPI, ServerConnection, type Session, type SessionManager } from '@jupyterlab/services';
+import { conformanceTarget } from '../support/conformance-target';
 import { gatewayForFile, KERNEL_TIMEOUT_MS, kernelTest } from './fixtures';
 import { execute, expectFraming, FRAMINGS, servicesClient, type ServicesClient } from './services-client';
 
+const KERNEL = conformanceTarget().kernel;
 const gateway = gatewayForFile();
 
 describe.each(FRAMINGS)('sessions over the %s framing', (framing) => {
@@ -11,9 +13,9 @@ describe.each(FRAMINGS)('sessions over the %s framing', (framing) => {
   let sessions: SessionManager;
   const opened: Session.ISessionConnection[] = [];
 
-  /** Starts a notebook session named `name` at <framing>/<name>, with a python3 kernel. */
+  /** Starts a notebook session named `name` at <framing>/<name>, with a kernel of KERNEL. */
   async function startNotebook(name: string): Promise<Session.ISessionConnection> {
-    const session = await sessions.startNew({ path: `${framing}/${name}`, type: 'notebook', name, kernel: { name: 'python3' } });
+    const session = await sessions.startNew({ path: `${framing}/${name}`, type: 'notebook', name, kernel: { name: KERNEL } });
     opened.push(session);
     return session;
   }
@@ -40,9 +42,9 @@ describe.each(FRAMINGS)('sessions over the %s framing', (framing) => {
   kernelTest('startNew creates a session with a new kernel of the named spec, listed and findable by path', async () => {
     const path = `${framing}/analysis.ipynb`;
     const session = await startNotebook('analysis.ipynb');
-    expect(session.model).toMatchObject({ path, type: 'notebook', name: 'analysis.ipynb', kernel: { name: 'python3' } });
+    expect(session.model).toMatchObject({ path, type: 'notebook', name: 'analysis.ipynb', kernel: { name: KERNEL } });
     const kernel = session.kernel!;
-    expect(kernel.name).toBe('python3');
+    expect(kernel.name).toBe(KERNEL);
     expect((await kernel.info).language_info.name).toBe('python');
 
     const server = await SessionAPI.getSessionModel(session.id, client.settings);
@@ -51,7 +53,7 @@ describe.each(FRAMINGS)('sessions over the %s framing', (framing) => {
       path,
       type: 'notebook',
       name: 'analysis.ipynb',
-      kernel: { id: kernel.id, name: 'python3' },
+      kernel: { id: kernel.id, name: KERNEL },
     });
 
     await sessions.refreshRunning();
@@ -118,7 +120,7 @@ describe.each(FRAMINGS)('sessions over the %s framing', (framing) => {
 
     const joined = await second.changeKernel({ id: shared.id });
     expect(joined!.id).toBe(shared.id);
-    expect(await SessionAPI.getSessionModel(second.id, client.settings)).toMatchObject({ kernel: { id: shared.id, name: 'python3' } });
+    expect(await SessionAPI.getSessionModel(second.id, client.settings)).toMatchObject({ kernel: { id: shared.id, name: KERNEL } });
     expect(await SessionAPI.getSessionModel(first.id, client.settings)).toMatchObject({ kernel: { id: shared.id } });
     expect(await KernelAPI.getKernelModel(secondOldId, client.settings)).toBeUndefined();
     expect((await execute(joined!, 'berth_shared')).iopub[2]!.content).toMatchObject({ data: { 'text/plain': "'set by first'" } });

@@ -15,7 +15,7 @@ import { jsonBody } from './middleware/json-body';
 import { OriginPolicy } from './middleware/origin-policy';
 import { requestLog } from './middleware/request-log';
 import { kernelRoutes } from './routes/kernel-routes';
-import { configObjectRoutes } from './routes/config-object-routes';
+import { configObjectRoutes, type ExecConfigStatus } from './routes/config-object-routes';
 import { imageRoutes } from './routes/image-routes';
 import { kernelspecRoutes } from './routes/kernelspec-routes';
 import { sessionRoutes } from './routes/session-routes';
@@ -31,6 +31,8 @@ export interface HttpServerDeps {
   readonly sessions: SessionManager;
   readonly targets: KernelTargets;
   readonly registry: ConfigRegistry;
+  /** Live backend status of an exec config (e.g. which Docker daemons answer), shown to admins. */
+  readonly execConfigStatus: ExecConfigStatus;
   /** Relative paths of code envs and exec configs (wheelhouses, resources, TLS certs) resolve against it. */
   readonly configDir: string;
   readonly metrics: GatewayMetrics;
@@ -59,7 +61,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   api.use(jsonBody);
   api.use(statusRoutes(deps.kernels, new Date(), deps.version));
   api.use(kernelspecRoutes(deps.targets, deps.baseUrl));
-  api.use(configObjectRoutes(deps.registry, permissions, deps.baseUrl));
+  api.use(configObjectRoutes(deps.registry, permissions, deps.baseUrl, deps.execConfigStatus));
   api.use(imageRoutes(deps.registry, deps.configDir, log));
   api.use(kernelRoutes(deps.kernels, permissions, deps.baseUrl, log));
   api.use(sessionRoutes(deps.sessions, permissions, deps.baseUrl));

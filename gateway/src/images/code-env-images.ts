@@ -6,7 +6,7 @@ import { baseImageJobs, baseImageState, type BaseImageState } from './base-image
 import { recipeFromLabels, type BaseRecipe } from './base-recipe';
 import { codeEnvInputs } from './code-env-inputs';
 import type { ImageTemplates } from './dockerfile';
-import { buildDaemonOf, registryOf, type DockerDaemon } from './docker-client';
+import { buildDaemonsOf, registryOf, type DockerDaemon } from './docker-client';
 import { BERTH_VERSION } from '../common/version';
 import { ImageBuilder } from './image-builder';
 import type { ImageJob } from './image-jobs';
@@ -15,8 +15,8 @@ import { IMAGE_LABELS, imageSpec, imageState, type ImageSpec, type ImageState } 
 import { loadImageTemplates } from './image-templates';
 
 /**
- * Code-env images: one per code env × container exec config it is available for, built on that
- * exec config's base image and daemon. `--all` first brings every base Berth built up to date (a
+ * Code-env images: one per code env × container exec config it is available for × daemon of that
+ * exec config, built on the exec config's base image on each daemon. `--all` first brings every base Berth built up to date (a
  * base whose recipe or Berth version changed is rebuilt), then the code envs on top, in order.
  */
 
@@ -43,10 +43,14 @@ export interface CodeEnvBuildOptions {
   readonly templates?: ImageTemplates;
 }
 
+/** A code env on one daemon of one exec config: one image. */
 interface Pair {
   readonly codeEnv: CodeEnv;
   readonly execConfig: ContainerExecConfig;
   readonly base: string;
+  readonly daemon: DockerDaemon;
+  /** "pandas@docker-small", plus " on <daemon>" when the exec config has several daemons. */
+  readonly label: string;
 }
 
 function pairsOf(source: ImageSource, selection: CodeEnvSelection): Pair[] {
@@ -63,11 +67,18 @@ function pairsOf(source: ImageSource, selection: CodeEnvSelection): Pair[] {
   return codeEnvs.flatMap((codeEnv) =>
     execConfigsForCodeEnv(codeEnv, source.execConfigs)
       .filter((execConfig) => execConfigId === undefined || execConfig.id === execConfigId)
-      .map((execConfig) => {
+      .flatMap((execConfig) => {
         if (execConfig.baseImage === undefined) {
           throw new InvalidInputError(`exec config ${execConfig.id} has no baseImage: set one to build code envs for it`);
         }
-        return { codeEnv, execConfig, base: execConfig.baseImage };
+        const daemons = buildDaemonsOf(source.dir, execConfig);
+        return daemons.map((daemon) => ({
+          codeEnv,
+          execConfig,
+          base: execConfig.baseImage!,
+          daemon,
+          label: `${codeEnv.id}@${execConfig.id}${daemons.length > 1 ? ` on ${daemon.host}` : ''}`,
+        }));
       }),
   );
 }
@@ -80,10 +91,10 @@ export function baseMissingHint(base: string): string {
 }
 
 /** Each base image once per daemon, with the exec configs that use it. */
-function distinctBases(source: ImageSource, pairs: readonly Pair[]): { base: string; daemon: DockerDaemon; execConfigs: string[] }[] {
+function distinctBases(pairs: readonly Pair[]): { base: string; daemon: DockerDaemon; execConfigs: string[] }[] {
   const byKey = new Map<string, { base: string; daemon: DockerDaemon; execConfigs: string[] }>();
   for (const pair of pairs) {
-    const daemon = buildDaemonOf(source.dir, pair.execConfig);
+    const daemon = pair.daemon;
     const key = `${daemon.host} ${pair.base}`;
     const entry = byKey.get(key) ?? { base: pair.base, daemon, execConfigs: [] };
     if (!entry.execConfigs.includes(pair.execConfig.id)) entry.execConfigs.push(pair.execConfig.id);
@@ -111,7 +122,7 @@ export async function codeEnvImageJobs(
   }
   const jobs: ImageJob[] = [];
   if (selection.all === true) {
-    for (const { base, daemon } of distinctBases(source, pairs)) {
+    for (const { base, daemon } of distinctBases(pairs)) {
       const existing = await new ImageBuilder(daemon.docker, { daemon: daemon.host }).inspectOwnImage(base);
       const recipe = existing === undefined ? undefined : recipeFromLabels(existing.labels);
       if (recipe !== undefined)
@@ -121,11 +132,11 @@ export async function codeEnvImageJobs(
     }
   }
   for (const pair of pairs) {
-    const daemon = buildDaemonOf(source.dir, pair.execConfig);
+    const daemon = pair.daemon;
     const builder = new ImageBuilder(daemon.docker, { daemon: daemon.host });
     const registry = registryOf(pair.execConfig);
     jobs.push({
-      label: `${pair.codeEnv.id}@${pair.execConfig.id}`,
+      label: pair.label,
       parent: () => pair.base,
       daemon,
       build: (onProgress) =>
@@ -170,13 +181,13 @@ export interface ImageListing {
 export async function listImages(source: ImageSource, templates: ImageTemplates = loadImageTemplates()): Promise<ImageListing> {
   const pairs = pairsOf(source, { all: true });
   const bases: ListedBase[] = [];
-  for (const { base, daemon, execConfigs } of distinctBases(source, pairs)) {
+  for (const { base, daemon, execConfigs } of distinctBases(pairs)) {
     const { recipe, state } = await baseImageState(daemon, base, templates);
     bases.push({ image: base, daemon: daemon.host, execConfigs, state, ...(recipe === undefined ? {} : { recipe }) });
   }
   const codeEnvs: ListedCodeEnvImage[] = [];
   for (const pair of pairs) {
-    const daemon = buildDaemonOf(source.dir, pair.execConfig);
+    const daemon = pair.daemon;
     const builder = new ImageBuilder(daemon.docker, { daemon: daemon.host });
     const row = { codeEnv: pair.codeEnv.id, execConfig: pair.execConfig.id, daemon: daemon.host, baseImage: pair.base };
     const parent = await builder.inspectImage(pair.base);

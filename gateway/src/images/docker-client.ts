@@ -33,14 +33,16 @@ export interface DockerDaemon {
 }
 
 /**
- * The daemon images of a container exec config are built on: its first Docker daemon (TLS cert
- * dirs relative to `configDir`), or the local socket for Kubernetes exec configs.
+ * The daemons images of a container exec config are built on: each of its Docker daemons (a kernel
+ * may land on any of them; TLS cert dirs relative to `configDir`), or the local socket for
+ * Kubernetes exec configs (whose nodes pull from the registry).
  */
-export function buildDaemonOf(configDir: string, execConfig: ContainerExecConfig): DockerDaemon {
-  if (execConfig.backend !== 'docker') return { host: DEFAULT_DOCKER_HOST, docker: dockerFor(DEFAULT_DOCKER_HOST) };
-  const daemon = execConfig.docker.daemons[0]!;
-  const certDir = daemon.tls === undefined ? undefined : resolve(configDir, daemon.tls.certDir);
-  return { host: daemon.host, docker: dockerFor(daemon.host, certDir) };
+export function buildDaemonsOf(configDir: string, execConfig: ContainerExecConfig): DockerDaemon[] {
+  if (execConfig.backend !== 'docker') return [{ host: DEFAULT_DOCKER_HOST, docker: dockerFor(DEFAULT_DOCKER_HOST) }];
+  return execConfig.docker.daemons.map((daemon) => {
+    const certDir = daemon.tls === undefined ? undefined : resolve(configDir, daemon.tls.certDir);
+    return { host: daemon.host, docker: dockerFor(daemon.host, certDir) };
+  });
 }
 
 /** The registry an exec config's images go to (Docker: optional; Kubernetes: required). */

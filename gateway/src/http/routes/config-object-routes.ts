@@ -23,7 +23,22 @@ function publicView(config: ExecConfig): object {
  * (POST, 409 if the id exists), replace (PUT) and delete them; non-admins may only list and read
  * the exec configs they are allowed to use, in a reduced view.
  */
-export function configObjectRoutes(registry: ConfigRegistry, permissions: Permissions, baseUrl: string): Router {
+/** `status` is read-only (as in Kubernetes objects): a GET's body can be PUT back unchanged. */
+function withoutStatus(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('status' in body)) return body;
+  const { status: _status, ...rest } = body as Record<string, unknown>;
+  return rest;
+}
+
+/** Live status of an exec config's backend (its Docker daemons), for admins; undefined for backends without one. */
+export type ExecConfigStatus = (config: ExecConfig) => Promise<object | undefined>;
+
+export function configObjectRoutes(
+  registry: ConfigRegistry,
+  permissions: Permissions,
+  baseUrl: string,
+  statusOf: ExecConfigStatus,
+): Router {
   const router = Router();
   const execConfigs = '/api/berth/execution-configs';
   const codeEnvs = '/api/berth/code-envs';
@@ -33,11 +48,12 @@ export function configObjectRoutes(registry: ConfigRegistry, permissions: Permis
     const all = registry.execConfigs();
     response.json(identity.admin ? all : all.filter((config) => permissions.canUseExecConfig(identity, config)).map(publicView));
   });
-  router.get(`${execConfigs}/:id`, (request, response) => {
+  router.get(`${execConfigs}/:id`, async (request, response) => {
     const identity = identityOf(response);
     const config = registry.getExecConfig(String(request.params.id));
     if (identity.admin) {
-      response.json(config);
+      const status = await statusOf(config);
+      response.json(status === undefined ? config : { ...config, status });
       return;
     }
     if (!permissions.canUseExecConfig(identity, config)) {
@@ -49,14 +65,14 @@ export function configObjectRoutes(registry: ConfigRegistry, permissions: Permis
     response.json(publicView(config));
   });
   router.post(execConfigs, adminOnly, (request, response) => {
-    const config = registry.createExecConfig(request.body);
+    const config = registry.createExecConfig(withoutStatus(request.body));
     response
       .status(201)
       .location(`${baseUrl}${execConfigs.slice(1)}/${config.id}`)
       .json(config);
   });
   router.put(`${execConfigs}/:id`, adminOnly, (request, response) => {
-    response.json(registry.updateExecConfig(String(request.params.id), request.body));
+    response.json(registry.updateExecConfig(String(request.params.id), withoutStatus(request.body)));
   });
   router.delete(`${execConfigs}/:id`, adminOnly, (request, response) => {
     registry.deleteExecConfig(String(request.params.id));

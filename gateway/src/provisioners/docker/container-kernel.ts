@@ -1,7 +1,5 @@
 import type Dockerode from 'dockerode';
 import type { ConnectionInfo } from '../../protocol/connection-info';
-import { connectionPorts } from '../local/connection-file';
-import type { PortAllocator } from '../local/port-allocator';
 import type { KernelExit, KernelLiveness, ProvisionedKernel, ProvisionerRecord } from '../types';
 
 /** What a record keeps of a container kernel, to find it again after a gateway restart. */
@@ -39,9 +37,10 @@ export class ContainerKernel implements ProvisionedKernel {
   constructor(
     readonly connection: ConnectionInfo,
     private readonly container: Dockerode.Container,
-    private readonly state: ContainerState,
-    private readonly ports: PortAllocator,
+    state: ContainerState,
     kernelId: string,
+    /** Gives back what the launch took (host ports, the daemon's placement) once the kernel is gone for good. */
+    private readonly release: () => void,
   ) {
     this.record = { provisioner: 'docker', kernelId, connection, state: { ...state } };
     this.exited = this.waitForExit();
@@ -99,7 +98,7 @@ export class ContainerKernel implements ProvisionedKernel {
     await this.container.remove({ force: !options.keepForRestart }).catch((error: unknown) => {
       if (!notRunning(error)) throw error;
     });
-    if (this.state.hostPorts && !options.keepForRestart) this.ports.release(connectionPorts(this.connection));
+    if (!options.keepForRestart) this.release();
   }
 
   async logTail(maxBytes = 8192): Promise<string> {

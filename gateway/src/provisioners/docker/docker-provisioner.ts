@@ -1,19 +1,18 @@
-import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { pack } from 'tar-stream';
 import { BackendUnavailableError, GatewayError, KernelLaunchError } from '../../common/errors';
 import { LABELS, MANAGED_BY_VALUE } from '../../common/labels';
 import type { Logger } from '../../common/logger';
-import type { DockerExecConfig, ExecConfig } from '../../execution/execution-config';
+import type { ExecConfig } from '../../execution/execution-config';
 import type { ImageTemplates } from '../../images/dockerfile';
-import { dockerFor } from '../../images/docker-client';
 import { loadImageTemplates } from '../../images/image-templates';
 import type { ConnectionInfo } from '../../protocol/connection-info';
 import { connectionPorts, newConnection } from '../local/connection-file';
 import type { PortAllocator } from '../local/port-allocator';
 import type { KernelProvisioner, LaunchRequest, LaunchStage, ProvisionedKernel, ProvisionerRecord } from '../types';
 import { ContainerKernel, type ContainerState } from './container-kernel';
+import { DaemonPool, type DaemonAddress } from './daemon-pool';
 import { CONNECTION_DIR, CONNECTION_FILE, CONTAINER_LABELS, containerSpec } from './container-spec';
 import { kernelImage } from './kernel-image';
 
@@ -30,10 +29,7 @@ export interface DockerProvisionerOptions {
   readonly templates?: ImageTemplates;
 }
 
-interface Daemon {
-  readonly host: string;
-  readonly tlsCertDir?: string;
-}
+type Daemon = DaemonAddress;
 
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET']);
 
@@ -48,27 +44,25 @@ const CONTAINER_PORTS = [50001, 50002, 50003, 50004, 50005];
  */
 export class DockerProvisioner implements KernelProvisioner {
   readonly name = 'docker' as const;
-  private readonly clients = new Map<string, Dockerode>();
   private readonly templates: ImageTemplates;
+  /** The daemons, their health and this gateway's kernels on each. */
+  readonly daemons: DaemonPool;
 
   constructor(private readonly options: DockerProvisionerOptions) {
     this.templates = options.templates ?? loadImageTemplates();
+    this.daemons = new DaemonPool(options.configDir);
   }
 
   private client(daemon: Daemon): Dockerode {
-    let docker = this.clients.get(daemon.host);
-    if (docker === undefined) {
-      docker = dockerFor(daemon.host, daemon.tlsCertDir);
-      this.clients.set(daemon.host, docker);
-    }
-    return docker;
+    return this.daemons.client(daemon);
   }
 
-  private daemonOf(execConfig: DockerExecConfig): Daemon {
-    const daemon = execConfig.docker.daemons[0]!;
-    return daemon.tls === undefined
-      ? { host: daemon.host }
-      : { host: daemon.host, tlsCertDir: resolve(this.options.configDir, daemon.tls.certDir) };
+  /** What a kernel gives back once gone for good: its host ports and its place on the daemon. */
+  private releaser(kernelId: string, connection: ConnectionInfo, hostPorts: boolean): () => void {
+    return () => {
+      if (hostPorts) this.options.ports.release(connectionPorts(connection));
+      this.daemons.release(kernelId);
+    };
   }
 
   /** Daemon errors become 503 naming the daemon; Berth's own errors pass through. */
@@ -94,7 +88,13 @@ export class DockerProvisioner implements KernelProvisioner {
   async launch(request: LaunchRequest, signal: AbortSignal, onProgress: (stage: LaunchStage) => void): Promise<ProvisionedKernel> {
     const execConfig = request.execConfig;
     if (execConfig.backend !== 'docker') throw new Error(`DockerProvisioner: exec config ${execConfig.id} is ${execConfig.backend}`);
-    const daemon = this.daemonOf(execConfig);
+    const { address: daemon, skipped } = await this.daemons.choose(execConfig);
+    for (const down of skipped) {
+      this.options.log.warn(
+        { kernelId: request.kernelId, daemon: down.host, err: down.error },
+        'Docker daemon unreachable; placing the kernel elsewhere',
+      );
+    }
     const docker = this.client(daemon);
     const hostNetwork = execConfig.docker.network === 'host';
 
@@ -162,7 +162,8 @@ export class DockerProvisioner implements KernelProvisioner {
         hostPorts: hostNetwork,
         ...(daemon.tlsCertDir === undefined ? {} : { tlsCertDir: daemon.tlsCertDir }),
       };
-      return new ContainerKernel(outside, container, state, this.options.ports, request.kernelId);
+      this.daemons.place(request.kernelId, daemon.host, execConfig.resources.memory ?? 0);
+      return new ContainerKernel(outside, container, state, request.kernelId, this.releaser(request.kernelId, connection, hostNetwork));
     } catch (error) {
       await container?.remove({ force: true }).catch(() => undefined);
       releasePorts();
@@ -179,7 +180,14 @@ export class DockerProvisioner implements KernelProvisioner {
     const info = await container.inspect().catch(() => undefined);
     if (info?.State?.Running !== true || info.Config.Labels?.[LABELS.kernelId] !== record.kernelId) return undefined;
     if (state.hostPorts) this.options.ports.claim(connectionPorts(record.connection));
-    return new ContainerKernel(record.connection, container, state, this.options.ports, record.kernelId);
+    this.daemons.place(record.kernelId, state.daemon, info.HostConfig?.Memory ?? 0);
+    return new ContainerKernel(
+      record.connection,
+      container,
+      state,
+      record.kernelId,
+      this.releaser(record.kernelId, record.connection, state.hostPorts),
+    );
   }
 
   async discard(record: ProvisionerRecord): Promise<void> {
@@ -194,7 +202,7 @@ export class DockerProvisioner implements KernelProvisioner {
   async reapOrphans(knownKernelIds: ReadonlySet<string>): Promise<number> {
     const daemons = new Map<string, Daemon>();
     for (const config of this.options.execConfigs()) {
-      if (config.backend === 'docker') daemons.set(config.docker.daemons[0]!.host, this.daemonOf(config));
+      if (config.backend === 'docker') for (const address of this.daemons.addresses(config)) daemons.set(address.host, address);
     }
     let reaped = 0;
     for (const daemon of daemons.values()) {
