@@ -264,8 +264,8 @@ async function measureStarts(kind) {
       kernelInfoMsP50: round(median(berth.map((s) => s.kernelInfoMs))),
       samples: ms(berth).map((v) => round(v, 1)),
     },
-    // For the launch stages, read from the gateway's log once it has stopped.
-    berthLaunches: berth.map(({ id, postedAt, repliedAt }) => ({ id, postedAt, repliedAt })),
+    // Containers: the launch stages are read from the gateway's log once it has stopped.
+    ...(kind.name === 'docker' ? { berthLaunches: berth.map(({ id, postedAt, repliedAt }) => ({ id, postedAt, repliedAt })) } : {}),
   };
 }
 
@@ -420,7 +420,11 @@ async function measureDocker(results) {
   out.setup.totalMs = round(since(began), 0);
   progress(`docker gateway pid ${gateways.docker.pid} at ${gateways.docker.url}; kernel ${dockerBench.KERNEL_NAME} on ${setup.image}`);
   const kind = dockerKind(setup.image);
-  if (ONLY.has('docker-start')) out.start = await measureStarts(kind);
+  if (ONLY.has('docker-start')) {
+    out.start = await measureStarts(kind);
+    progress(`docker start, diagnostic: ${STARTS} × putArchive of one small file into a created container`);
+    out.start.copyInMs = summarize(await dockerBench.measureCopyIn(docker, setup.image, STARTS));
+  }
   if (ONLY.has('docker-execute') || ONLY.has('docker-throughput')) {
     Object.assign(
       out,
@@ -430,14 +434,9 @@ async function measureDocker(results) {
   if (ONLY.has('docker-burst')) out.burst = await measureBurst(kind);
   await gateways.docker.stop();
   if (out.start) {
-    const { berthLaunches, ...start } = out.start;
-    out.start = {
-      ...start,
-      berth: {
-        ...start.berth,
-        stagesMsP50: dockerBench.launchStages(readFileSync(join(tmp, 'docker-gateway.log'), 'utf8'), berthLaunches),
-      },
-    };
+    const log = readFileSync(join(tmp, 'docker-gateway.log'), 'utf8');
+    out.start.berth.stagesMsP50 = dockerBench.launchStages(log, out.start.berthLaunches);
+    delete out.start.berthLaunches;
   }
 }
 
@@ -491,7 +490,7 @@ function buildReport(results) {
         ok,
       );
       rows.push([
-        label(prefix, `  bytes received ${text}`),
+        `  bytes received ${text}`,
         throughput.floor.bytes.join('/'),
         stats.bytes.join('/'),
         '',
@@ -553,6 +552,29 @@ function buildReport(results) {
       '',
     ]);
     add('dockerStartP90', 'docker start p90 (ms)', floor.p90, berth.p90, '', undefined);
+    // Where the time goes (ms p50 of each stage; Berth's from its debug log, ms resolution).
+    const f = floor.stagesMsP50;
+    const b = berth.stagesMsP50;
+    const sum = (...values) =>
+      values.every((v) => typeof v === 'number')
+        ? round(
+            values.reduce((a, v) => a + v, 0),
+            1,
+          )
+        : '';
+    rows.push(['  ports (berth: + request, image lookup)', f.portsMs, sum(b.requestToPortsMs, b.portsToCreateMs), '', '', '']);
+    rows.push(['  container create (berth: + copy-in)', f.createMs, b.createAndCopyMs, '', '', '']);
+    rows.push(['    of which copy-in alone (putArchive)', '', round(dockerResults.start.copyInMs.p50, 1), '', '', '']);
+    rows.push(['  container start', f.containerStartMs, b.containerStartMs, '', '', '']);
+    rows.push(['  first kernel_info reply (berth: + iopub)', f.kernelInfoMs, b.readinessMs, '', '', '']);
+    rows.push([
+      '  POST reply, WebSocket, kernel_info over it',
+      '',
+      sum(b.responseMs, berth.wsOpenMsP50, berth.kernelInfoMsP50),
+      '',
+      '',
+      '',
+    ]);
   }
   if (dockerResults.execute) addExecute('docker', dockerResults.execute);
   if (dockerResults.throughput) addThroughput('docker', dockerResults.throughput);

@@ -161,8 +161,10 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
     targets,
     registry,
     configDir: config.configDir ? resolve(config.configDir) : dataDir,
-    execConfigStatus: async (execConfig) =>
-      execConfig.backend === 'docker' ? { daemons: await docker.daemons.status(execConfig) } : undefined,
+    execConfigStatus: async (execConfig) => ({
+      waitingStarts: kernels.waitingStarts(execConfig.id),
+      ...(execConfig.backend === 'docker' ? { daemons: await docker.daemons.status(execConfig) } : {}),
+    }),
     metrics,
     log,
     version: BERTH_VERSION,

@@ -24,6 +24,7 @@ import { median, round, since } from './stats.mjs';
 
 const require = createRequire(import.meta.url);
 const Dockerode = require('dockerode');
+const { pack } = require('tar-stream');
 const { ImageBuilder } = require('../../gateway/dist/images/image-builder.js');
 const { newConnection } = require('../../gateway/dist/provisioners/local/connection-file.js');
 
@@ -216,6 +217,35 @@ export function floorStages(samples) {
     containerStartMs: p50((s) => s.kernel.stages.startMs),
     kernelInfoMs: p50((s) => s.ms - s.spawnedMs),
   };
+}
+
+/**
+ * What copying one small file into a created container costs (ms per sample): the one Docker call
+ * a Berth container start makes that `docker run` does not (the connection file goes in by
+ * putArchive, so the HMAC key is in neither the container's config nor its environment).
+ * Diagnostic only: create → putArchive (timed) → remove, `count` times, never started.
+ */
+export async function measureCopyIn(docker, image, count) {
+  const samples = [];
+  for (let i = 0; i < count; i++) {
+    const container = await docker.createContainer({
+      Image: image,
+      Labels: { [TEST_LABEL]: TEST_LABEL_VALUE },
+      HostConfig: { NetworkMode: 'host' },
+    });
+    try {
+      const tar = pack();
+      tar.entry({ name: 'berth-bench-copy', type: 'directory', mode: 0o700, uid: 1000, gid: 1000 });
+      tar.entry({ name: 'berth-bench-copy/connection.json', mode: 0o600, uid: 1000, gid: 1000 }, JSON.stringify({ key: 'x'.repeat(36) }));
+      tar.finalize();
+      const began = performance.now();
+      await container.putArchive(tar, { path: '/tmp' });
+      samples.push(since(began));
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+  return samples;
 }
 
 /**

@@ -93,7 +93,9 @@ describe(`the Docker kernel ${KERNEL}`, () => {
         expect(info.Config.User).toBe('1000:1000');
         expect(info.HostConfig).toMatchObject({ NetworkMode: 'host', CapDrop: ['ALL'] });
         await KernelAPI.shutdownKernel(model.id, client.settings);
-        expect(await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`berth.io/kernel-id=${model.id}`] }) })).toEqual([]);
+        expect(await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`berth.io/kernel-id=${model.id}`] }) })).toEqual(
+          [],
+        );
       } finally {
         await client.dispose();
       }

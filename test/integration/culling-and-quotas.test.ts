@@ -91,19 +91,19 @@ describe('idle culling', () => {
 describe('maxKernels', () => {
   const gateway = gatewayForBlock({ maxKernels: 2 });
 
-  it('refuses the third kernel with 403 quota-exceeded, even when the starts race', async () => {
+  it('refuses the third kernel with 429 quota-exceeded, even when the starts race', async () => {
     const gw = gateway();
     const responses = await Promise.all([post(gw), post(gw), post(gw)]);
-    expect(responses.map((response) => response.status).sort()).toEqual([201, 201, 403]);
-    const refused = (await responses.find((response) => response.status === 403)!.json()) as ErrorBody;
+    expect(responses.map((response) => response.status).sort()).toEqual([201, 201, 429]);
+    const refused = (await responses.find((response) => response.status === 429)!.json()) as ErrorBody;
     expect(refused.code).toBe('quota-exceeded');
-    expect(refused.reason).toBe('Forbidden');
+    expect(refused.reason).toBe('Too Many Requests');
     expect(refused.message).toMatch(/maximum of 2 kernels/);
     expect(refused.message).toMatch(/[Ss]hut down/);
 
     const ids = await listedIds(gw);
     expect(ids).toHaveLength(2);
-    expect((await post(gw)).status).toBe(403);
+    expect((await post(gw)).status).toBe(429);
 
     // Room again after a shutdown.
     expect((await gw.api(`api/kernels/${ids[0]}`, { method: 'DELETE' })).status).toBe(204);
@@ -120,7 +120,7 @@ describe('maxKernelsPerUser', () => {
     const ada = await start(gw, { KERNEL_USERNAME: 'ada' });
 
     const refused = await post(gw, { KERNEL_USERNAME: 'ada' });
-    expect(refused.status).toBe(403);
+    expect(refused.status).toBe(429);
     const body = (await refused.json()) as ErrorBody;
     expect(body.code).toBe('quota-exceeded');
     expect(body.message).toMatch(/"ada"/);

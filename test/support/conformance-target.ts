@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startTestGateway, type TestGateway } from './gateway-harness';
 
 export interface ConformanceTarget {
-  /** The Python kernelspec the suites start; the target's gateway has it as its default kernelspec. */
+  /** The Python kernelspec the suites start (the gateway's default kernelspec stays python3). */
   readonly kernel: string;
   /** Starts a gateway serving `kernel` (from a beforeAll hook). */
   startGateway(): Promise<TestGateway>;

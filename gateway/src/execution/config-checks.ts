@@ -45,6 +45,21 @@ export function checkExecutionConfigs(input: ConfigCheckInput): ConfigProblem[] 
         message: `the exec config "local" must use backend local (it replaces the built-in one); give this ${config.backend} exec config another id`,
       });
     }
+    for (const [scope, limits] of [
+      ['quotas', config.quotas],
+      ['quotas.perUser', config.quotas.perUser],
+    ] as const) {
+      if (limits.cpus !== undefined && config.resources.cpus === undefined) {
+        problems.push({ file, path: `${scope}.cpus`, message: 'needs resources.cpus: a CPU quota counts the limits of the kernels' });
+      }
+      if (limits.memory !== undefined && config.resources.memory === undefined) {
+        problems.push({
+          file,
+          path: `${scope}.memory`,
+          message: 'needs resources.memory: a memory quota counts the limits of the kernels',
+        });
+      }
+    }
     if (config.backend === 'local') continue;
     if (!config.baseImage) {
       problems.push({

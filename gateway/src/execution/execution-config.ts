@@ -59,6 +59,28 @@ const timeoutsSchema = z
   .strict()
   .describe('Timeouts for kernels of this exec config, overriding the gateway defaults');
 
+const quotaLimitsShape = {
+  maxKernels: z.number().int().positive().optional().describe('Most kernels at once'),
+  cpus: z.number().positive().optional().describe("Most CPUs all the kernels' limits add up to (needs resources.cpus)"),
+  memory: byteSizeSchema.optional().describe('Most memory all the kernels\' limits add up to, e.g. "64g" (needs resources.memory)'),
+};
+
+const quotasSchema = z
+  .object({
+    ...quotaLimitsShape,
+    perUser: z.object(quotaLimitsShape).strict().default({}).describe('The same limits for the kernels of each user'),
+    queue: z
+      .object({
+        maxWaiting: z.number().int().positive().describe('Most starts waiting at once; more are refused with 429'),
+        timeoutSeconds: z.number().positive().default(120).describe('How long a start waits for room before it is refused'),
+      })
+      .strict()
+      .optional()
+      .describe('Let starts over a quota wait (first come, first served) instead of being refused at once'),
+  })
+  .strict()
+  .describe("Limits on what this exec config's kernels use together, across every daemon; a start over one is refused with 429");
+
 /** Fields every exec config has. */
 const commonShape = {
   id: configIdSchema.describe('DNS-label slug; with a code env id it names kernelspecs `<code-env>--<exec-config>`'),
@@ -68,6 +90,7 @@ const commonShape = {
   env: envVarsSchema,
   permissions: permissionsSchema.default(() => permissionsSchema.parse({})),
   timeouts: timeoutsSchema.default({}),
+  quotas: quotasSchema.default({ perUser: {} }),
 };
 
 /** Fields of container backends (Docker and Kubernetes). */
@@ -273,6 +296,7 @@ export type ExecConfig = z.infer<typeof execConfigSchema>;
 export type ExecConfigInput = z.input<typeof execConfigSchema>;
 export type ContainerExecConfig = Extract<ExecConfig, { backend: 'docker' | 'kubernetes' }>;
 export type DockerExecConfig = Extract<ExecConfig, { backend: 'docker' }>;
+export type ExecConfigQuotas = ExecConfig['quotas'];
 
 /** Id of the exec config every gateway has, running kernels as local processes. */
 export const LOCAL_EXEC_CONFIG_ID = 'local';

@@ -18,14 +18,16 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { ConnectionInfo } from '../protocol/connection-info';
 import { pingHeartbeat } from '../protocol/kernel-channels';
 import { MessageSigner } from '../protocol/wire';
-import { defaultLocalExecConfig } from '../execution/execution-config';
+import { defaultLocalExecConfig, type ExecConfig } from '../execution/execution-config';
 import type { KernelBackends } from '../provisioners/provisioner-router';
 import type { ProvisionedKernel } from '../provisioners/types';
 import type { KernelPlacement, KernelRecords } from '../store/kernel-records';
 import type { BufferLimits } from './client-session';
 import { KernelClient } from './kernel-client';
+import { describeQuotaProblem, quotaProblem, useOf, type KernelUse, type QuotaProblem } from './exec-config-quotas';
 import { ManagedKernel } from './managed-kernel';
 import { RestartBudget } from './restart-budget';
+import { StartQueue } from './start-queue';
 
 export interface KernelManagerOptions {
   readonly startupTimeoutMs: number;
@@ -71,6 +73,8 @@ const REATTACH_HEARTBEAT_MS = 3000;
 export class KernelManager {
   private readonly kernels = new Map<string, ManagedKernel>();
   private readonly restartBudget: RestartBudget;
+  /** Starts waiting for room under an exec config's quotas. */
+  private readonly startQueue = new StartQueue();
   private readonly log: Logger;
   private readonly permissions = new Permissions();
 
@@ -107,6 +111,11 @@ export class KernelManager {
     return kernel;
   }
 
+  /** Starts waiting for room under the exec config's quotas. */
+  waitingStarts(execConfigId: string): number {
+    return this.startQueue.size(execConfigId);
+  }
+
   /** Counts by execution state, for metrics and /api/status. */
   countByState(): Record<string, number> {
     const counts: Record<string, number> = {};
@@ -129,6 +138,13 @@ export class KernelManager {
       ...('codeEnv' in target && target.codeEnv ? { codeEnv: target.codeEnv } : {}),
     };
     this.checkQuota(request.owner);
+    // Checked and taken in one synchronous step (no await between the check and the kernel being
+    // counted), so racing starts cannot overshoot; a start let through the queue checks again.
+    for (let waiting = this.admission(target.execConfig, request.owner, request.identity); waiting !== undefined;) {
+      await waiting;
+      this.checkQuota(request.owner);
+      waiting = this.admission(target.execConfig, request.owner, request.identity);
+    }
     const id = newId();
     const kernel = new ManagedKernel({
       id,
@@ -141,11 +157,13 @@ export class KernelManager {
       log: this.log.child({ kernelId: id }),
     });
     this.kernels.set(kernel.id, kernel);
+    this.startQueue.wake(target.execConfig.id); // this kernel counts now: the next waiter may be checked
     const began = process.hrtime.bigint();
     try {
       await this.launch(kernel, undefined);
     } catch (error) {
       this.kernels.delete(kernel.id);
+      this.startQueue.wake(target.execConfig.id);
       throw error;
     }
     this.deps.metrics.startLatency.observe(Number(process.hrtime.bigint() - began) / 1e9);
@@ -263,6 +281,49 @@ export class KernelManager {
     for (const kernel of this.kernels.values()) this.deps.records.touch(kernel.id, new Date(kernel.lastActivity).toISOString());
   }
 
+  /** What the live kernels use, for exec config quotas. */
+  private uses(): KernelUse[] {
+    return this.list()
+      .filter((kernel) => kernel.phase !== 'dead')
+      .map((kernel) => useOf(kernel.placement.execConfig, kernel.owner));
+  }
+
+  /**
+   * Exec config quotas (kernels, CPUs, memory; overall and per user): undefined when the start fits
+   * now; else a 429 saying what is in use and by whom, or (with a queue) a promise of room.
+   */
+  private admission(execConfig: ExecConfig, owner: string, identity: Identity | undefined): Promise<void> | undefined {
+    const problem = quotaProblem(execConfig, owner, this.uses());
+    if (problem === undefined) return undefined;
+    const viewer = { name: owner, admin: identity?.admin ?? true };
+    const refusal = (current: QuotaProblem, note = ''): QuotaExceededError =>
+      new QuotaExceededError(`${describeQuotaProblem(current, execConfig.id, viewer)}${note}`, {
+        details: {
+          executionConfig: execConfig.id,
+          scope: current.scope,
+          limit: current.limit,
+          max: current.max,
+          used: current.used,
+          requested: current.requested,
+          inUse: viewer.admin ? current.holders : current.holders.filter((holder) => holder.owner === owner),
+        },
+      });
+    const queue = execConfig.quotas.queue;
+    if (queue === undefined) throw refusal(problem);
+    return this.startQueue.wait(
+      execConfig.id,
+      () => quotaProblem(execConfig, owner, this.uses()) === undefined,
+      { maxWaiting: queue.maxWaiting, timeoutMs: queue.timeoutSeconds * 1000 },
+      (why) =>
+        refusal(
+          quotaProblem(execConfig, owner, this.uses()) ?? problem,
+          why === 'full'
+            ? ` ${queue.maxWaiting} start${queue.maxWaiting === 1 ? '' : 's'} already wait for room, the most this exec config allows.`
+            : ` This start waited ${queue.timeoutSeconds} s for room.`,
+        ),
+    );
+  }
+
   private checkQuota(owner: string): void {
     const { maxKernels, maxKernelsPerUser } = this.deps.options;
     const live = this.list().filter((kernel) => kernel.phase !== 'dead');
@@ -369,6 +430,7 @@ export class KernelManager {
       kernel.provisioned = undefined;
       kernel.reason = `Kernel died: it ${reason}. It was not restarted automatically; restart it by hand (its variables are lost) or shut it down.`;
       await kernel.broadcastStatus('dead');
+      this.startQueue.wake(kernel.placement.execConfig.id); // a dead kernel holds no quota
       return;
     }
     if (!this.restartBudget.tryConsume(kernel.id)) {
@@ -378,6 +440,7 @@ export class KernelManager {
       kernel.provisioned = undefined;
       kernel.reason = `Kernel died (${reason}) and was not restarted: it reached ${this.restartBudget.describe()}. Restart it by hand or shut it down.`;
       await kernel.broadcastStatus('dead');
+      this.startQueue.wake(kernel.placement.execConfig.id); // a dead kernel holds no quota
       return;
     }
     this.deps.metrics.restarts.labels('automatic').inc();
@@ -464,6 +527,7 @@ export class KernelManager {
 
   private forget(kernel: ManagedKernel): void {
     this.kernels.delete(kernel.id);
+    this.startQueue.wake(kernel.placement.execConfig.id);
     this.restartBudget.forget(kernel.id);
     this.deps.records.remove(kernel.id);
     this.deps.onRemoved?.(kernel.id);

@@ -16,7 +16,7 @@ describe('errorBody', () => {
     [new InvalidInputError('x'), 400, 'Bad Request'],
     [new UnauthenticatedError('x'), 401, 'Unauthorized'],
     [new ForbiddenError('x'), 403, 'Forbidden'],
-    [new QuotaExceededError('x'), 403, 'Forbidden'],
+    [new QuotaExceededError('x'), 429, 'Too Many Requests'],
     [new NotFoundError('x'), 404, 'Not Found'],
     [new ConflictError('x'), 409, 'Conflict'],
     [new KernelLaunchError('x'), 500, 'Internal Server Error'],

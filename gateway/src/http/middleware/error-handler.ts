@@ -8,7 +8,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   'invalid-input': 400,
   unauthenticated: 401,
   forbidden: 403,
-  'quota-exceeded': 403,
+  'quota-exceeded': 429,
   'not-found': 404,
   conflict: 409,
   'kernel-died': 410,
