@@ -177,6 +177,11 @@ async function berthStart(kind, framing = 'json') {
   };
 }
 
+/** What the launch stages need of a Berth start: the kernel id and the bench's clock around its POST. */
+function launchOf({ id, postedAt, repliedAt }) {
+  return { id, postedAt, repliedAt };
+}
+
 async function stopFloor(kernel) {
   liveFloor.delete(kernel);
   await kernel.shutdown();
@@ -254,7 +259,7 @@ async function measureStarts(kind) {
     floor: {
       ...summarize(ms(floor)),
       spawnMsP50: round(median(floor.map((s) => s.spawnedMs))),
-      ...(kind.name === 'docker' ? { stagesMsP50: dockerBench.floorStages(floor) } : {}),
+      ...(kind.name === 'docker' ? { stagesMs: dockerBench.floorStages(floor) } : {}),
       samples: ms(floor).map((v) => round(v, 1)),
     },
     berth: {
@@ -265,7 +270,7 @@ async function measureStarts(kind) {
       samples: ms(berth).map((v) => round(v, 1)),
     },
     // Containers: the launch stages are read from the gateway's log once it has stopped.
-    ...(kind.name === 'docker' ? { berthLaunches: berth.map(({ id, postedAt, repliedAt }) => ({ id, postedAt, repliedAt })) } : {}),
+    ...(kind.name === 'docker' ? { berthLaunches: berth.map(launchOf) } : {}),
   };
 }
 
@@ -352,6 +357,8 @@ async function measureBurst(kind) {
   const floor = [];
   const berth = [];
   const gatewayCpu = [];
+  const launches = [];
+  const floorSamples = [];
   for (let round_ = 0; round_ < BURST_ROUNDS; round_++) {
     const order = round_ % 2 === 0 ? ['floor', 'berth'] : ['berth', 'floor'];
     for (const who of order) {
@@ -362,6 +369,9 @@ async function measureBurst(kind) {
       const wall = since(began);
       if (who === 'berth') gatewayCpu.push(kind.gateway.cpuMs() - gatewayCpuBefore);
       const kernels = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value.kernel);
+      const samples = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value);
+      if (who === 'berth') launches.push(...samples.map(launchOf));
+      else floorSamples.push(...samples);
       await Promise.all(kernels.map((kernel) => (who === 'floor' ? stopFloor(kernel) : stopBerth(kernel))));
       const failed = settled.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;
@@ -372,8 +382,13 @@ async function measureBurst(kind) {
   }
   return {
     kernels: BURST,
-    floor: { msP50: round(median(floor)), samples: floor.map((v) => round(v, 0)) },
+    floor: {
+      msP50: round(median(floor)),
+      samples: floor.map((v) => round(v, 0)),
+      ...(kind.name === 'docker' ? { stagesMs: dockerBench.floorStages(floorSamples) } : {}),
+    },
     berth: { msP50: round(median(berth)), samples: berth.map((v) => round(v, 0)), gatewayCpuMsP50: round(median(gatewayCpu)) },
+    ...(kind.name === 'docker' ? { berthLaunches: launches } : {}),
   };
 }
 
@@ -433,10 +448,10 @@ async function measureDocker(results) {
   }
   if (ONLY.has('docker-burst')) out.burst = await measureBurst(kind);
   await gateways.docker.stop();
-  if (out.start) {
-    const log = readFileSync(join(tmp, 'docker-gateway.log'), 'utf8');
-    out.start.berth.stagesMsP50 = dockerBench.launchStages(log, out.start.berthLaunches);
-    delete out.start.berthLaunches;
+  const log = readFileSync(join(tmp, 'docker-gateway.log'), 'utf8');
+  for (const phase of [out.start, out.burst].filter(Boolean)) {
+    phase.berth.stagesMs = dockerBench.launchStages(log, phase.berthLaunches);
+    delete phase.berthLaunches;
   }
 }
 
@@ -553,8 +568,8 @@ function buildReport(results) {
     ]);
     add('dockerStartP90', 'docker start p90 (ms)', floor.p90, berth.p90, '', undefined);
     // Where the time goes (ms p50 of each stage; Berth's from its debug log, ms resolution).
-    const f = floor.stagesMsP50;
-    const b = berth.stagesMsP50;
+    const f = floor.stagesMs.p50;
+    const b = berth.stagesMs.p50;
     const sum = (...values) =>
       values.every((v) => typeof v === 'number')
         ? round(
@@ -578,7 +593,26 @@ function buildReport(results) {
   }
   if (dockerResults.execute) addExecute('docker', dockerResults.execute);
   if (dockerResults.throughput) addThroughput('docker', dockerResults.throughput);
-  if (dockerResults.burst) addBurst('docker', dockerResults.burst);
+  if (dockerResults.burst) {
+    addBurst('docker', dockerResults.burst);
+    const b = dockerResults.burst.berth.stagesMs;
+    const f = dockerResults.burst.floor.stagesMs;
+    for (const [text, floorKey, berthKey] of [
+      ['ports (berth: + request, image lookup)', 'portsMs', 'requestToPortsMs'],
+      ['container create (berth: + copy-in)', 'createMs', 'createAndCopyMs'],
+      ['container start', 'containerStartMs', 'containerStartMs'],
+      ['first kernel_info reply (berth: + iopub)', 'kernelInfoMs', 'readinessMs'],
+    ]) {
+      rows.push([
+        `  per kernel p50 / max: ${text}`,
+        `${f.p50[floorKey]} / ${f.max[floorKey]}`,
+        `${b.p50[berthKey]} / ${b.max[berthKey]}`,
+        '',
+        '',
+        '',
+      ]);
+    }
+  }
   if (dockerResults.gatewayMemory) {
     rows.push(['docker gateway peak RSS, 50 MiB cell (MiB)', '', dockerResults.gatewayMemory.peakMb, '', '', '']);
   }

@@ -159,7 +159,7 @@ export class ContainerFloorKernel extends FloorKernel {
 }
 
 /**
- * Where Berth's container starts went, per stage (ms p50), from the gateway's debug log: the
+ * Where Berth's container starts went, per stage (ms p50 and max), from the gateway's debug log: the
  * 'launch progress' lines of each kernel, its 'kernel started' line, and the bench's own clock
  * around the POST (`postedAt` / `repliedAt`, epoch ms; the log has ms resolution).
  *
@@ -202,21 +202,21 @@ export function launchStages(logText, samples) {
     const all = { ...times, posted: sample.postedAt, replied: sample.repliedAt };
     for (const [name, from, to] of spans) if (all[from] !== undefined && all[to] !== undefined) values[name].push(all[to] - all[from]);
   }
-  return {
-    kernels: matched,
-    ...Object.fromEntries(Object.entries(values).map(([name, list]) => [name, list.length ? round(median(list), 1) : null])),
-  };
+  const each = (stat) =>
+    Object.fromEntries(Object.entries(values).map(([name, list]) => [name, list.length ? round(stat(list), 1) : null]));
+  return { kernels: matched, p50: each(median), max: each((list) => Math.max(...list)) };
 }
 
-/** The floor's own stages (ms p50): ports, container create, container start, then kernel_info until the reply. */
+/** The floor's own stages (ms p50 and max): ports, container create, container start, then kernel_info until the reply. */
 export function floorStages(samples) {
-  const p50 = (pick) => round(median(samples.map(pick)), 1);
-  return {
-    portsMs: p50((s) => s.kernel.stages.portsMs),
-    createMs: p50((s) => s.kernel.stages.createMs),
-    containerStartMs: p50((s) => s.kernel.stages.startMs),
-    kernelInfoMs: p50((s) => s.ms - s.spawnedMs),
+  const picks = {
+    portsMs: (s) => s.kernel.stages.portsMs,
+    createMs: (s) => s.kernel.stages.createMs,
+    containerStartMs: (s) => s.kernel.stages.startMs,
+    kernelInfoMs: (s) => s.ms - s.spawnedMs,
   };
+  const each = (stat) => Object.fromEntries(Object.entries(picks).map(([name, pick]) => [name, round(stat(samples.map(pick)), 1)]));
+  return { p50: each(median), max: each((list) => Math.max(...list)) };
 }
 
 /**

@@ -14,6 +14,7 @@ import { errorHandler } from './middleware/error-handler';
 import { jsonBody } from './middleware/json-body';
 import { OriginPolicy } from './middleware/origin-policy';
 import { requestLog } from './middleware/request-log';
+import { kernelEventRoutes } from './routes/kernel-event-routes';
 import { kernelRoutes } from './routes/kernel-routes';
 import { configObjectRoutes, type ExecConfigStatus } from './routes/config-object-routes';
 import { imageRoutes } from './routes/image-routes';
@@ -63,6 +64,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   api.use(kernelspecRoutes(deps.targets, deps.baseUrl));
   api.use(configObjectRoutes(deps.registry, permissions, deps.baseUrl, deps.execConfigStatus));
   api.use(imageRoutes(deps.registry, deps.configDir, log));
+  api.use(kernelEventRoutes(deps.kernels, permissions));
   api.use(kernelRoutes(deps.kernels, permissions, deps.baseUrl, log));
   api.use(sessionRoutes(deps.sessions, permissions, deps.baseUrl));
   api.get('/metrics', async (_request, response) => {

@@ -25,6 +25,7 @@ import type { KernelPlacement, KernelRecords } from '../store/kernel-records';
 import type { BufferLimits } from './client-session';
 import { KernelClient } from './kernel-client';
 import { describeQuotaProblem, quotaProblem, useOf, type KernelUse, type QuotaProblem } from './exec-config-quotas';
+import { KernelEventLog } from './kernel-events';
 import { ManagedKernel } from './managed-kernel';
 import { RestartBudget } from './restart-budget';
 import { StartQueue } from './start-queue';
@@ -75,6 +76,8 @@ export class KernelManager {
   private readonly restartBudget: RestartBudget;
   /** Starts waiting for room under an exec config's quotas. */
   private readonly startQueue = new StartQueue();
+  /** Start stages and state changes of every kernel, for /api/berth/kernels/…/events. */
+  readonly events = new KernelEventLog();
   private readonly log: Logger;
   private readonly permissions = new Permissions();
 
@@ -164,6 +167,7 @@ export class KernelManager {
     } catch (error) {
       this.kernels.delete(kernel.id);
       this.startQueue.wake(target.execConfig.id);
+      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'failed', message: describeError(error) });
       throw error;
     }
     this.deps.metrics.startLatency.observe(Number(process.hrtime.bigint() - began) / 1e9);
@@ -207,6 +211,7 @@ export class KernelManager {
       await kernel.broadcastStatus('dead').catch(() => undefined);
       kernel.closeClients(1000, 'kernel shut down');
       this.forget(kernel);
+      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'shutdown' });
       this.log.info({ kernelId: id }, 'kernel shut down');
     }
   }
@@ -342,6 +347,7 @@ export class KernelManager {
    * launch created is removed and the error carries the kernel's stderr tail.
    */
   private async launch(kernel: ManagedKernel, reuseConnection: ConnectionInfo | undefined): Promise<void> {
+    this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'stage', stage: 'launching' });
     const timeoutMs = launchTimeoutMs(kernel.env, this.deps.options.startupTimeoutMs);
     const controller = new AbortController();
     const timer = setTimeout(
@@ -366,7 +372,11 @@ export class KernelManager {
           owner: kernel.owner,
         },
         controller.signal,
-        (stage) => this.log.debug({ kernelId: kernel.id, stage }, 'launch progress'),
+        (stage) => {
+          this.log.debug({ kernelId: kernel.id, stage }, 'launch progress');
+          this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'stage', stage });
+          if (kernel.phase === 'restarting') void kernel.broadcastStatus('restarting', stage);
+        },
       );
       const launched = provisioned;
       void launched.exited.then((exit) =>
@@ -375,6 +385,7 @@ export class KernelManager {
         ),
       );
       await this.connect(kernel, launched, controller.signal);
+      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'ready' });
     } catch (error) {
       kernel.client?.close();
       kernel.client = undefined;
@@ -430,6 +441,7 @@ export class KernelManager {
       kernel.provisioned = undefined;
       kernel.reason = `Kernel died: it ${reason}. It was not restarted automatically; restart it by hand (its variables are lost) or shut it down.`;
       await kernel.broadcastStatus('dead');
+      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'dead', message: kernel.reason });
       this.startQueue.wake(kernel.placement.execConfig.id); // a dead kernel holds no quota
       return;
     }
@@ -440,6 +452,7 @@ export class KernelManager {
       kernel.provisioned = undefined;
       kernel.reason = `Kernel died (${reason}) and was not restarted: it reached ${this.restartBudget.describe()}. Restart it by hand or shut it down.`;
       await kernel.broadcastStatus('dead');
+      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'dead', message: kernel.reason });
       this.startQueue.wake(kernel.placement.execConfig.id); // a dead kernel holds no quota
       return;
     }
@@ -453,6 +466,7 @@ export class KernelManager {
   private async relaunch(kernel: ManagedKernel, why: string): Promise<void> {
     const previous = kernel.provisioned;
     kernel.phase = 'restarting';
+    this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'restarting', message: why });
     await kernel.broadcastStatus('restarting');
     this.log.info({ kernelId: kernel.id, why }, 'restarting kernel');
     if (previous) {
@@ -468,6 +482,7 @@ export class KernelManager {
       kernel.provisioned = undefined;
       kernel.reason = `Restart failed: ${describeError(error)}`;
       await kernel.broadcastStatus('dead');
+      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'dead', message: kernel.reason });
       throw error;
     }
   }

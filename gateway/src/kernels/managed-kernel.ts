@@ -143,11 +143,12 @@ export class ManagedKernel {
   }
 
   /** Sends a status message on behalf of the gateway ('restarting', 'dead', …), as Jupyter Server does. */
-  async broadcastStatus(state: ExecutionState): Promise<void> {
+  /** An iopub status to every client; `stage` (a restart's progress, e.g. "creating-container") rides along as `berth_stage`. */
+  async broadcastStatus(state: ExecutionState, stage?: string): Promise<void> {
     this.executionState = state;
     const status = createMessage(
       'status',
-      { execution_state: state },
+      stage === undefined ? { execution_state: state } : { execution_state: state, berth_stage: stage },
       { session: GATEWAY_SESSION, msgId: randomUUID(), username: 'berth' },
     );
     await this.broadcast('iopub', RawMessage.fromMessage(status));

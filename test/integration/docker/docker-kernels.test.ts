@@ -262,3 +262,77 @@ test('a restarted gateway reattaches to its kernel containers with their state, 
   await expect(orphan.inspect()).rejects.toMatchObject({ statusCode: 404 });
   expect((await gw.api(`api/kernels/${kernel.id}`, { method: 'DELETE' })).status).toBe(204);
 }, 120_000);
+
+/** Reads Server-Sent Events from `path` until `until` holds or the stream ends. */
+async function readEvents(
+  path: string,
+  until: (events: { type: string; stage?: string; kernelId: string }[]) => boolean,
+  opened?: () => void,
+) {
+  const controller = new AbortController();
+  const response = await gw.api(path, { signal: controller.signal });
+  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  opened?.();
+  const events: { type: string; stage?: string; kernelId: string }[] = [];
+  const decoder = new TextDecoder();
+  let pending = '';
+  const reader = response.body!.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    pending += decoder.decode(value, { stream: true });
+    const blocks = pending.split('\n\n');
+    pending = blocks.pop()!;
+    for (const block of blocks) {
+      const data = block.split('\n').find((line) => line.startsWith('data: '));
+      if (data) events.push(JSON.parse(data.slice('data: '.length)));
+    }
+    if (until(events)) {
+      controller.abort();
+      break;
+    }
+  }
+  return events;
+}
+
+test('start stages stream as events, a late subscriber gets the history, and restarts show their stages on iopub', async () => {
+  let kernelId = '';
+  let opened!: () => void;
+  const subscribed = new Promise<void>((resolve) => (opened = resolve));
+  const live = readEvents(
+    'api/berth/kernels/events',
+    (events) => events.some((e) => e.type === 'ready' && e.kernelId === kernelId),
+    opened,
+  );
+  await subscribed;
+  const kernel = (await (await start(KERNEL)).json()) as KernelModel;
+  kernelId = kernel.id;
+  const stages = (await live).filter((e) => e.kernelId === kernel.id).map((e) => e.stage ?? e.type);
+  expect(stages).toEqual(['launching', 'allocating-ports', 'creating-container', 'starting-container', 'waiting-for-kernel', 'ready']);
+
+  const socket = await KernelSocket.open(gw.wsUrl, gw.token, kernel.id);
+  try {
+    expect((await gw.api(`api/kernels/${kernel.id}/restart`, { method: 'POST' })).status).toBe(200);
+    await socket.waitFor((m) => m.header.msg_type === 'status' && m.content.berth_stage === 'waiting-for-kernel', 'the last restart stage');
+    const restartStages = socket.received
+      .filter((m) => m.channel === 'iopub' && m.header.msg_type === 'status' && m.content.execution_state === 'restarting')
+      .map((m) => m.content.berth_stage);
+    expect(restartStages).toEqual(expect.arrayContaining(['creating-container', 'starting-container', 'waiting-for-kernel']));
+  } finally {
+    await socket.close();
+  }
+
+  const history = readEvents(`api/berth/kernels/${kernel.id}/events`, () => false);
+  expect((await gw.api(`api/kernels/${kernel.id}`, { method: 'DELETE' })).status).toBe(204);
+  const replayed = (await history).map((e) => e.stage ?? e.type);
+  expect(replayed.slice(0, 6)).toEqual([
+    'launching',
+    'allocating-ports',
+    'creating-container',
+    'starting-container',
+    'waiting-for-kernel',
+    'ready',
+  ]);
+  expect(replayed).toContain('restarting');
+  expect(replayed.at(-1)).toBe('shutdown');
+}, 120_000);
