@@ -10,7 +10,7 @@ import { createHttpServer, type HttpServer } from './http/server';
 import { KernelSpecCatalog, standardKernelsDirs } from './kernelspecs/catalog';
 import { KernelTargets } from './kernelspecs/kernel-targets';
 import { Culler } from './kernels/culler';
-import { KernelManager } from './kernels/kernel-manager';
+import { kernelLabels, KernelManager } from './kernels/kernel-manager';
 import { SessionManager } from './kernels/session-manager';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { DockerProvisioner } from './provisioners/docker/docker-provisioner';
@@ -120,7 +120,7 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
   // Metrics and the kernel manager refer to each other (kernel counts; start latency), as do
   // kernels and sessions (a removed kernel ends its sessions): late-bound through closures.
   let sessions: SessionManager | undefined = undefined;
-  const metrics = new GatewayMetrics(() => kernels.countByState());
+  const metrics = new GatewayMetrics(() => kernels.list().map((kernel) => ({ state: kernel.executionState, ...kernelLabels(kernel) })));
   const kernels: KernelManager = new KernelManager({
     catalog,
     targets,

@@ -21,7 +21,7 @@ function mode(path: string): number {
   return statSync(path).mode & 0o777;
 }
 
-/** The value of one sample in Prometheus text format, e.g. sample(text, 'berth_kernels', 'state="idle"'). */
+/** The value of one sample in Prometheus text format, e.g. sample(text, 'berth_websockets_open') or with its labels as printed. */
 function sample(text: string, name: string, labels?: string): number | undefined {
   const prefix = labels === undefined ? `${name} ` : `${name}{${labels}} `;
   const line = text.split('\n').find((candidate) => candidate.startsWith(prefix));
@@ -104,13 +104,13 @@ describe('operations', () => {
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await metrics.text();
-    expect(sample(text, 'berth_kernels', 'state="idle"')).toBe(2);
-    expect(sample(text, 'berth_kernel_start_seconds_count')).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'berth_kernels', 'state="idle",exec_config="local",backend="local"')).toBe(2);
+    expect(sample(text, 'berth_kernel_start_seconds_count', 'exec_config="local",backend="local"')).toBeGreaterThanOrEqual(2);
     expect(sample(text, 'berth_messages_total', 'channel="shell",direction="in"')).toBeGreaterThanOrEqual(2);
     expect(sample(text, 'berth_messages_total', 'channel="shell",direction="out"')).toBeGreaterThanOrEqual(2);
     expect(sample(text, 'berth_messages_total', 'channel="iopub",direction="out"')).toBeGreaterThanOrEqual(6);
     expect(sample(text, 'berth_websockets_open')).toBe(1);
-    expect(sample(text, 'berth_kernel_restarts_total', 'kind="requested"')).toBe(1);
+    expect(sample(text, 'berth_kernel_restarts_total', 'kind="requested",exec_config="local",backend="local"')).toBe(1);
     expect((await fetch(`${gw.url}metrics`)).status).toBe(401);
 
     await socket.close();
@@ -121,7 +121,7 @@ describe('operations', () => {
 
     for (const kernel of started) expect((await gw.api(`api/kernels/${kernel.id}`, { method: 'DELETE' })).status).toBe(204);
     const afterShutdown = await (await gw.api('metrics')).text();
-    expect(sample(afterShutdown, 'berth_kernels', 'state="idle"')).toBeUndefined();
+    expect(sample(afterShutdown, 'berth_kernels', 'state="idle",exec_config="local",backend="local"')).toBeUndefined();
 
     // The logs saw all of that (at debug level) and hold neither the token nor a kernel key.
     const log = gw.logLines.join('\n');

@@ -14,7 +14,7 @@ import type { Identity } from '../execution/identity';
 import { Permissions } from '../execution/permissions';
 import type { KernelSpecCatalog } from '../kernelspecs/catalog';
 import type { KernelTargets } from '../kernelspecs/kernel-targets';
-import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import type { GatewayMetrics, KernelLabels } from '../metrics/gateway-metrics';
 import type { ConnectionInfo } from '../protocol/connection-info';
 import { pingHeartbeat } from '../protocol/kernel-channels';
 import { MessageSigner } from '../protocol/wire';
@@ -119,13 +119,6 @@ export class KernelManager {
     return this.startQueue.size(execConfigId);
   }
 
-  /** Counts by execution state, for metrics and /api/status. */
-  countByState(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const kernel of this.kernels.values()) counts[kernel.executionState] = (counts[kernel.executionState] ?? 0) + 1;
-    return counts;
-  }
-
   /** Starts a kernel and resolves once it answered kernel_info; rejects with the kernel's stderr tail. */
   async start(request: StartKernelRequest): Promise<ManagedKernel> {
     const target = this.deps.targets
@@ -170,7 +163,7 @@ export class KernelManager {
       this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'failed', message: describeError(error) });
       throw error;
     }
-    this.deps.metrics.startLatency.observe(Number(process.hrtime.bigint() - began) / 1e9);
+    this.deps.metrics.startLatency.labels(kernelLabels(kernel)).observe(Number(process.hrtime.bigint() - began) / 1e9);
     this.log.info({ kernelId: kernel.id, kernelName: spec.name, owner: request.owner }, 'kernel started');
     return kernel;
   }
@@ -181,7 +174,7 @@ export class KernelManager {
     if (kernel.phase === 'starting' || kernel.phase === 'restarting' || kernel.phase === 'terminating') {
       throw new ConflictError(`Kernel ${id} is ${kernel.phase}; wait until it is idle, then restart.`);
     }
-    this.deps.metrics.restarts.labels('requested').inc();
+    this.deps.metrics.restarts.labels({ kind: 'requested', ...kernelLabels(kernel) }).inc();
     await this.relaunch(kernel, 'restart requested');
     return kernel;
   }
@@ -456,7 +449,7 @@ export class KernelManager {
       this.startQueue.wake(kernel.placement.execConfig.id); // a dead kernel holds no quota
       return;
     }
-    this.deps.metrics.restarts.labels('automatic').inc();
+    this.deps.metrics.restarts.labels({ kind: 'automatic', ...kernelLabels(kernel) }).inc();
     await this.relaunch(kernel, `automatic restart after: ${reason}`).catch((error) =>
       this.log.error({ kernelId: kernel.id, err: describeError(error) }, 'automatic restart failed'),
     );
@@ -564,4 +557,9 @@ function withStderr(error: unknown, stderrTail: string, kernelName: string): Gat
     });
   }
   return new KernelLaunchError(`Kernel "${kernelName}" failed to start: ${describeError(error)}`, { cause: error, details });
+}
+
+/** Where a kernel runs, as metric labels. */
+export function kernelLabels(kernel: ManagedKernel): KernelLabels {
+  return { exec_config: kernel.placement.execConfig.id, backend: kernel.placement.execConfig.backend };
 }

@@ -144,6 +144,9 @@ test('a code-env kernel runs in a hardened container with its limits, interrupts
   // The HMAC key is copied in as a file, never put in the container's config.
   expect(info.Config.Env.join('\n')).not.toMatch(/"key"|BERTH_CONNECTION_INFO/);
 
+  const metrics = await (await gw.api('metrics')).text();
+  expect(metrics).toContain('berth_kernels{state="idle",exec_config="docker-test",backend="docker"} 1');
+
   const socket = await KernelSocket.open(gw.wsUrl, gw.token, kernel.id);
   try {
     const limits = await socket.execute(READ_LIMITS);
