@@ -339,3 +339,24 @@ test('start stages stream as events, a late subscriber gets the history, and res
   expect(replayed).toContain('restarting');
   expect(replayed.at(-1)).toBe('shutdown');
 }, 120_000);
+
+test('a container kernel that dies is restarted automatically in a new container, like a local one', async () => {
+  const kernel = (await (await start(KERNEL)).json()) as KernelModel;
+  const [before] = await kernelContainers(kernel.id);
+  const socket = await KernelSocket.open(gw.wsUrl, gw.token, kernel.id);
+  try {
+    socket.sendExecute('import os; os._exit(3)', { stopOnError: false });
+    await socket.waitFor((m) => m.header.msg_type === 'status' && m.content.execution_state === 'restarting', 'restarting');
+    await socket.waitFor(
+      (m) => m.header.msg_type === 'status' && m.content.execution_state === 'idle' && !m.content.berth_stage,
+      'idle again',
+    );
+    expect((await socket.execute('1 + 1')).result).toBe('2');
+  } finally {
+    await socket.close();
+  }
+  const after = await kernelContainers(kernel.id);
+  expect(after.map((c) => c.Id)).not.toContain(before!.Id);
+  expect(after).toHaveLength(1);
+  expect((await gw.api(`api/kernels/${kernel.id}`, { method: 'DELETE' })).status).toBe(204);
+}, 120_000);
