@@ -83,7 +83,7 @@ describe('users and permissions', () => {
 
   it('counts the per-user quota by identity, whatever KERNEL_USERNAME says', async () => {
     const refused = await post('alice', 'api/kernels', { name: 'python3', env: { KERNEL_USERNAME: 'carol' } });
-    expect(refused.status).toBe(403);
+    expect(refused.status).toBe(429);
     expect(((await refused.json()) as { code: string; message: string }).message).toMatch(/User "alice" already runs/);
     // Alice's kernel claimed to be bob's, but bob's quota is untouched.
     bobKernel = (await json<KernelModel>(await post('bob', 'api/kernels', { name: 'python3' }), 201)).id;

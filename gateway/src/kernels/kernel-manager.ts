@@ -368,7 +368,7 @@ export class KernelManager {
         (stage) => {
           this.log.debug({ kernelId: kernel.id, stage }, 'launch progress');
           this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'stage', stage });
-          if (kernel.phase === 'restarting') void kernel.broadcastStatus('restarting', stage);
+          if (kernel.phase === 'restarting') void kernel.broadcastStage(stage);
         },
       );
       const launched = provisioned;

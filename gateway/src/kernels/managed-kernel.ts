@@ -143,14 +143,21 @@ export class ManagedKernel {
   }
 
   /** Sends a status message on behalf of the gateway ('restarting', 'dead', …), as Jupyter Server does. */
-  /** An iopub status to every client; `stage` (a restart's progress, e.g. "creating-container") rides along as `berth_stage`. */
-  async broadcastStatus(state: ExecutionState, stage?: string): Promise<void> {
+  async broadcastStatus(state: ExecutionState): Promise<void> {
     this.executionState = state;
-    const status = createMessage(
-      'status',
-      stage === undefined ? { execution_state: state } : { execution_state: state, berth_stage: stage },
-      { session: GATEWAY_SESSION, msgId: randomUUID(), username: 'berth' },
-    );
+    await this.broadcastRawStatus({ execution_state: state });
+  }
+
+  /**
+   * A restart's progress ("creating-container" …) as an iopub status `starting` with `berth_stage`:
+   * clients can show it. Not `restarting`: @jupyterlab/services reconnects on every one of those.
+   */
+  async broadcastStage(stage: string): Promise<void> {
+    await this.broadcastRawStatus({ execution_state: 'starting', berth_stage: stage });
+  }
+
+  private async broadcastRawStatus(content: Record<string, unknown>): Promise<void> {
+    const status = createMessage('status', content, { session: GATEWAY_SESSION, msgId: randomUUID(), username: 'berth' });
     await this.broadcast('iopub', RawMessage.fromMessage(status));
   }
 

@@ -298,7 +298,7 @@ async function readEvents(
   return events;
 }
 
-test('start stages stream as events, a late subscriber gets the history, and restarts show their stages on iopub', async () => {
+test('start stages stream as events, a late subscriber gets the history, and restarts show their stages on iopub (status starting, berth_stage)', async () => {
   let kernelId = '';
   let opened!: () => void;
   const subscribed = new Promise<void>((resolve) => (opened = resolve));
@@ -318,7 +318,7 @@ test('start stages stream as events, a late subscriber gets the history, and res
     expect((await gw.api(`api/kernels/${kernel.id}/restart`, { method: 'POST' })).status).toBe(200);
     await socket.waitFor((m) => m.header.msg_type === 'status' && m.content.berth_stage === 'waiting-for-kernel', 'the last restart stage');
     const restartStages = socket.received
-      .filter((m) => m.channel === 'iopub' && m.header.msg_type === 'status' && m.content.execution_state === 'restarting')
+      .filter((m) => m.channel === 'iopub' && m.header.msg_type === 'status' && m.content.execution_state === 'starting')
       .map((m) => m.content.berth_stage);
     expect(restartStages).toEqual(expect.arrayContaining(['creating-container', 'starting-container', 'waiting-for-kernel']));
   } finally {
