@@ -105,7 +105,8 @@ const { FloorKernel, FloorPorts } = await import('../test/bench/floor-kernel.mjs
 const { BerthGateway, BerthKernel } = await import('../test/bench/berth-client.mjs');
 const { executeContent } = await import('../test/bench/jupyter-client.mjs');
 const { formatTable, median, round, since, summarize } = await import('../test/bench/stats.mjs');
-const dockerBench = await import('../test/bench/docker-kernels.mjs');
+// Only for the docker-* sections (it loads dockerode and the image builder).
+const dockerBench = DOCKER_SECTIONS.some((section) => ONLY.has(section)) ? await import('../test/bench/docker-kernels.mjs') : undefined;
 
 const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-'));
 const runtimeDir = join(tmp, 'floor');
