@@ -21,6 +21,13 @@ die() {
 if [ -n "${BERTH_CONNECTION_FILE:-}" ]; then
   [ -r "$BERTH_CONNECTION_FILE" ] || die "BERTH_CONNECTION_FILE=$BERTH_CONNECTION_FILE is not a readable file"
   connection_file=$BERTH_CONNECTION_FILE
+  # ipykernel rewrites its connection file: a read-only one (e.g. bind-mounted by the gateway) is
+  # copied to a private file first.
+  if [ ! -w "$connection_file" ]; then
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/berth-kernel.XXXXXX")
+    (umask 077 && cat "$BERTH_CONNECTION_FILE" >"$dir/connection.json")
+    connection_file="$dir/connection.json"
+  fi
 elif [ -n "${BERTH_CONNECTION_INFO:-}" ]; then
   dir=$(mktemp -d "${TMPDIR:-/tmp}/berth-kernel.XXXXXX")
   connection_file="$dir/connection.json"

@@ -111,6 +111,7 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
   });
   const docker = new DockerProvisioner({
     ports,
+    runtimeDir: join(dataDir, 'runtime'),
     gatewayId: gatewayId(dataDir),
     configDir: config.configDir ? resolve(config.configDir) : dataDir,
     execConfigs: () => registry.execConfigs(),

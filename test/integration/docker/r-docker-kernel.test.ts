@@ -44,9 +44,13 @@ beforeAll(async () => {
   const r = /^r: (berth\/base-r:[0-9a-f]{12}) (built in [\d.]+ s|skipped \(up to date\))$/m.exec(built.stdout);
   if (r === null) throw new Error(`build-base --with-r said no R layer:\n${built.stdout}`);
   if (r[2] !== 'skipped (up to date)') builtRef = r[1];
-  configDir = (
-    await makeDockerCodeEnv({ codeEnv: CODE_ENV, language: 'r', apt: ['r-cran-r6'], execConfig: EXEC_CONFIG, baseImage: BASE_TAG })
-  ).configDir;
+  configDir = await makeDockerCodeEnv({
+    codeEnv: CODE_ENV,
+    language: 'r',
+    apt: ['r-cran-r6'],
+    execConfig: EXEC_CONFIG,
+    baseImage: BASE_TAG,
+  });
   gw = await startTestGateway({ configDir });
 }, SETUP_TIMEOUT_MS);
 

@@ -32,6 +32,8 @@ export interface ContainerPlan {
   readonly env: Readonly<Record<string, string>>;
   /** A name for `docker ps`; unique per launch (a restart makes a new container). */
   readonly name: string;
+  /** Host path of the connection file to bind-mount read-only (local daemons); else it is copied in before start. */
+  readonly connectionMount?: string;
 }
 
 /** The entrypoint's kernel language for a kernelspec language ("python", "R", "ir" …). */
@@ -85,7 +87,12 @@ export function containerSpec(plan: ContainerPlan): Dockerode.ContainerCreateOpt
       ...(docker.pidsLimit === undefined ? {} : { PidsLimit: docker.pidsLimit }),
       ...(docker.runtime === undefined ? {} : { Runtime: docker.runtime }),
       ...(devices === undefined ? {} : { DeviceRequests: devices }),
-      Mounts: docker.mounts.map((mount) => ({ Type: mount.type, Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly })),
+      Mounts: [
+        ...docker.mounts.map((mount) => ({ Type: mount.type, Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly })),
+        ...(plan.connectionMount === undefined
+          ? []
+          : [{ Type: 'bind' as const, Source: plan.connectionMount, Target: CONNECTION_FILE, ReadOnly: true }]),
+      ],
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       RestartPolicy: { Name: 'no' },

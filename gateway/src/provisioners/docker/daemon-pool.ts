@@ -119,6 +119,8 @@ export class DaemonPool {
   /** The daemon a new kernel of the exec config goes to; 503 naming each daemon and why when none answers. */
   async choose(execConfig: DockerExecConfig): Promise<{ address: DaemonAddress; skipped: DaemonStatus[] }> {
     const addresses = this.addresses(execConfig);
+    // One daemon: nothing to choose, and a daemon that is down fails the create with its address.
+    if (addresses.length === 1) return { address: addresses[0]!, skipped: [] };
     const statuses = await Promise.all(addresses.map((address) => this.probe(address)));
     const reachable = statuses
       .map((status, index) => ({ status, address: addresses[index]! }))

@@ -1,3 +1,5 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { pack } from 'tar-stream';
@@ -21,6 +23,8 @@ export interface DockerProvisionerOptions {
   readonly ports: PortAllocator;
   /** This gateway's id, on every container it starts (reattach and orphan reaping look only at its own). */
   readonly gatewayId: string;
+  /** The gateway's 0700 runtime dir: connection files bind-mounted into containers on local daemons. */
+  readonly runtimeDir: string;
   /** Relative paths of exec configs and code envs (TLS cert dirs, wheelhouses) resolve against it. */
   readonly configDir: string;
   /** Every exec config now, to find the daemons to reap. */
@@ -51,18 +55,25 @@ export class DockerProvisioner implements KernelProvisioner {
   constructor(private readonly options: DockerProvisionerOptions) {
     this.templates = options.templates ?? loadImageTemplates();
     this.daemons = new DaemonPool(options.configDir);
+    mkdirSync(options.runtimeDir, { recursive: true, mode: 0o700 });
   }
 
   private client(daemon: Daemon): Dockerode {
     return this.daemons.client(daemon);
   }
 
-  /** What a kernel gives back once gone for good: its host ports and its place on the daemon. */
+  /** What a kernel gives back once gone for good: its host ports, its connection file, its place on the daemon. */
   private releaser(kernelId: string, connection: ConnectionInfo, hostPorts: boolean): () => void {
     return () => {
       if (hostPorts) this.options.ports.release(connectionPorts(connection));
+      rmSync(this.connectionFilePath(kernelId), { force: true });
       this.daemons.release(kernelId);
     };
+  }
+
+  /** The connection file bind-mounted into a kernel's container on a local daemon. */
+  private connectionFilePath(kernelId: string): string {
+    return join(this.options.runtimeDir, `container-${kernelId}.json`);
   }
 
   /** Daemon errors become 503 naming the daemon; Berth's own errors pass through. */
@@ -117,6 +128,12 @@ export class DockerProvisioner implements KernelProvisioner {
     const releasePorts = (): void => {
       if (hostNetwork && request.reuseConnection === undefined) this.options.ports.release(connectionPorts(connection));
     };
+    // Inside a container of its own network the kernel binds every interface; on the host network, loopback.
+    const inside: ConnectionInfo = hostNetwork ? connection : { ...connection, ip: '0.0.0.0' };
+    // A daemon on this host gets the connection file as a read-only bind mount (a file in the 0700
+    // runtime dir); a remote one gets it copied in before start, which costs about 0.1 s a kernel.
+    const connectionMount = daemon.host.startsWith('unix://') ? this.connectionFilePath(request.kernelId) : undefined;
+    if (connectionMount !== undefined) writeFileSync(connectionMount, JSON.stringify(inside), { mode: 0o644 });
     let container: Dockerode.Container | undefined;
     try {
       if (signal.aborted) throw signal.reason;
@@ -132,11 +149,10 @@ export class DockerProvisioner implements KernelProvisioner {
           language: request.spec.spec.language,
           env: { ...execConfig.env, ...(request.codeEnv?.env ?? {}), ...request.spec.spec.env, ...request.env },
           name: `berth-kernel-${request.kernelId.slice(0, 8)}-${Date.now().toString(36)}`,
+          ...(connectionMount === undefined ? {} : { connectionMount }),
         }),
       );
-      // Inside a container of its own network the kernel binds every interface; on the host network, loopback.
-      const inside: ConnectionInfo = hostNetwork ? connection : { ...connection, ip: '0.0.0.0' };
-      await container.putArchive(connectionArchive(inside, execConfig.docker.user), { path: '/tmp' });
+      if (connectionMount === undefined) await container.putArchive(connectionArchive(inside, execConfig.docker.user), { path: '/tmp' });
       if (signal.aborted) throw signal.reason;
       onProgress('starting-container');
       await container.start();
@@ -166,6 +182,7 @@ export class DockerProvisioner implements KernelProvisioner {
       return new ContainerKernel(outside, container, state, request.kernelId, this.releaser(request.kernelId, connection, hostNetwork));
     } catch (error) {
       await container?.remove({ force: true }).catch(() => undefined);
+      if (connectionMount !== undefined && request.reuseConnection === undefined) rmSync(connectionMount, { force: true });
       releasePorts();
       throw this.describe(error, daemon, execConfig.id);
     }
@@ -192,6 +209,7 @@ export class DockerProvisioner implements KernelProvisioner {
 
   async discard(record: ProvisionerRecord): Promise<void> {
     const state = record.state as unknown as ContainerState;
+    rmSync(this.connectionFilePath(record.kernelId), { force: true });
     await this.client({ host: state.daemon, ...(state.tlsCertDir === undefined ? {} : { tlsCertDir: state.tlsCertDir }) })
       .getContainer(state.containerId)
       .remove({ force: true })
