@@ -39,7 +39,7 @@ useConformanceTarget({
   kernel: KERNEL,
   startGateway: () => {
     if (configDir === undefined) throw new Error(`the config dir of ${KERNEL} is not ready: its setup failed`);
-    return startTestGateway({ configDir });
+    return startTestGateway({ configDir, defaultKernelName: KERNEL });
   },
   scratchDir: () => {
     const dir = mkdtempSync(join(shared, 'scratch-'));
@@ -51,14 +51,13 @@ useConformanceTarget({
 beforeAll(async () => {
   await removeCodeEnvArtifacts(docker, CODE_ENV); // what a run that crashed before its cleanup left
   await new ImageBuilder(docker).buildBase({ extraTags: [BASE_TAG] });
-  const codeEnv = await makeDockerCodeEnv({
+  configDir = await makeDockerCodeEnv({
     codeEnv: CODE_ENV,
     language: 'python',
     execConfig: EXEC_CONFIG,
     baseImage: BASE_TAG,
     mounts: [shared],
   });
-  configDir = codeEnv.configDir;
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {

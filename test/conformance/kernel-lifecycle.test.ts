@@ -39,7 +39,7 @@ describe.each(FRAMINGS)(`${KERNEL} lifecycle over the %s framing`, (framing) => 
 
   kernelTest('KernelAPI.startNew without a name starts the default spec; the kernel is listed and connectable', async () => {
     const model = await KernelAPI.startNew({}, client.settings);
-    expect(model).toMatchObject({ name: 'python3', execution_state: 'idle' });
+    expect(model).toMatchObject({ name: KERNEL, execution_state: 'idle' });
     const kernel = client.kernels.connectTo({ model });
     started.push(kernel);
     const info = await kernel.info;
@@ -47,7 +47,7 @@ describe.each(FRAMINGS)(`${KERNEL} lifecycle over the %s framing`, (framing) => 
     const running = await KernelAPI.listRunning(client.settings);
     expect(running.map((k) => k.id)).toContain(model.id);
     const listed = await KernelAPI.getKernelModel(model.id, client.settings);
-    expect(listed).toMatchObject({ id: model.id, name: 'python3', connections: 1 });
+    expect(listed).toMatchObject({ id: model.id, name: KERNEL, connections: 1 });
     expectFraming(client, model.id);
   });
 

@@ -2,7 +2,7 @@
 // available for it, the code env's image built the way an admin builds it (`berth images
 // build-code-env`), and the cleanup of what such a test leaves on the daemon.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,15 +29,12 @@ export interface DockerCodeEnvOptions {
   readonly mounts?: readonly string[];
 }
 
-export interface DockerCodeEnv {
-  /** The config directory to start a gateway with (the caller removes it). */
-  readonly configDir: string;
-  /** The pair kernelspec `<code-env>--<exec-config>`. */
-  readonly kernel: string;
-}
-
-/** Writes the config directory, then builds the code env's image for the exec config through the CLI. */
-export async function makeDockerCodeEnv(options: DockerCodeEnvOptions): Promise<DockerCodeEnv> {
+/**
+ * Writes the config directory, then builds the code env's image for the exec config through the
+ * CLI. Resolves with the directory (the caller removes it; none is left when the build fails).
+ * Its kernelspec is `<code-env>--<exec-config>`.
+ */
+export async function makeDockerCodeEnv(options: DockerCodeEnvOptions): Promise<string> {
   const configDir = mkdtempSync(join(tmpdir(), `${options.codeEnv}-config-`));
   mkdirSync(join(configDir, 'execution-configs'));
   mkdirSync(join(configDir, 'code-envs'));
@@ -53,8 +50,13 @@ export async function makeDockerCodeEnv(options: DockerCodeEnvOptions): Promise<
   writeFileSync(join(configDir, 'execution-configs', `${options.execConfig}.yaml`), stringify(execConfig));
   const codeEnv = { language: options.language, packages: { apt: [...(options.apt ?? [])] }, availableFor: [options.execConfig] };
   writeFileSync(join(configDir, 'code-envs', `${options.codeEnv}.yaml`), stringify(codeEnv));
-  await berthCli('images', 'build-code-env', options.codeEnv, '--exec-config', options.execConfig, '--config-dir', configDir);
-  return { configDir, kernel: `${options.codeEnv}--${options.execConfig}` };
+  await berthCli('images', 'build-code-env', options.codeEnv, '--exec-config', options.execConfig, '--config-dir', configDir).catch(
+    (err: unknown) => {
+      rmSync(configDir, { recursive: true, force: true });
+      throw err;
+    },
+  );
+  return configDir;
 }
 
 /** Containers of a code env's kernels (running or not), found by their `berth.io/code-env` label. */

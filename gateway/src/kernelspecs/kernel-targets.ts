@@ -12,6 +12,8 @@ import type { ResolvedKernelSpec } from './kernelspec';
 import { baseKernelName, pairKernelspec } from './pair-specs';
 
 export interface KernelTargetDefaults {
+  /** The gateway's defaultKernelName: a plain spec, or a `<code-env>--<exec-config>` pair. */
+  readonly defaultKernelName?: string;
   readonly defaultExecutionConfig: string;
   readonly groupDefaults: Readonly<Record<string, string>>;
 }
@@ -42,7 +44,11 @@ export class KernelTargets {
     private readonly defaults: KernelTargetDefaults,
   ) {}
 
-  defaultSpecName(): string {
+  /** The configured default when it is a pair the caller may use, else the catalog's default (a plain spec). */
+  defaultSpecName(identity?: Identity): string {
+    const configured = this.defaults.defaultKernelName;
+    const pair = configured === undefined ? undefined : this.findPair(configured);
+    if (pair && (!identity || this.permissions.canUseExecConfig(identity, pair.execConfig))) return configured!;
     return this.catalog.defaultSpecName();
   }
 
@@ -80,7 +86,7 @@ export class KernelTargets {
    * permission is checked.
    */
   resolveStart(name: string | undefined, identity: Identity | undefined, env: Readonly<Record<string, string>>): KernelTarget {
-    const specName = name || this.catalog.defaultSpecName();
+    const specName = name || this.defaultSpecName(identity);
     const pair = this.findPair(specName);
     let execConfig: ExecConfig;
     let spec: ResolvedKernelSpec;

@@ -90,7 +90,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.stop();
   const leftovers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['berth.io/exec-config'] }) });
-  for (const container of leftovers.filter((c) => c.Labels['berth.io/code-env']?.startsWith('berth-test-') || c.Image === BASE_TAG)) {
+  // Only this file's code envs: other test files run their own containers at the same time.
+  const mine = new Set([CODE_ENV, 'berth-test-no-r', 'berth-test-unbuilt']);
+  for (const container of leftovers.filter((c) => mine.has(c.Labels['berth.io/code-env'] ?? '') || c.Image === BASE_TAG)) {
     await docker
       .getContainer(container.Id)
       .remove({ force: true })

@@ -21,8 +21,9 @@ export function kernelspecRoutes(targets: KernelTargets, baseUrl: string): Route
   const router = Router();
   router.get('/api/kernelspecs', (_request, response) => {
     const kernelspecs: Record<string, object> = {};
-    for (const [name, spec] of targets.list(identityOf(response))) kernelspecs[name] = specModel(spec, baseUrl);
-    response.json({ default: targets.defaultSpecName(), kernelspecs });
+    const identity = identityOf(response);
+    for (const [name, spec] of targets.list(identity)) kernelspecs[name] = specModel(spec, baseUrl);
+    response.json({ default: targets.defaultSpecName(identity), kernelspecs });
   });
   router.get('/api/kernelspecs/:name', (request, response) => {
     response.json(specModel(targets.get(identityOf(response), request.params.name), baseUrl));
