@@ -4,7 +4,7 @@
 // scripts/test.mjs starts the daemon and makes the OS image before jest runs. Containers and
 // images the test makes are removed afterwards; the shared base stays as a cache.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -230,43 +230,6 @@ test('a code env without an image names the command that builds it; a container 
   expect(((await down.json()) as { message: string }).message).toContain('unix:///tmp/berth-test-no-daemon.sock');
   expect((await gw.api('api/status')).status).toBe(200);
 }, 60_000);
-
-test('a restarted gateway reattaches to its kernel containers with their state, and removes a container no record knows', async () => {
-  const kernel = (await (await start(KERNEL)).json()) as KernelModel;
-  const socket = await KernelSocket.open(gw.wsUrl, gw.token, kernel.id);
-  expect((await socket.execute('kept = 41 + 1')).reply.content.status).toBe('ok');
-  await socket.close();
-
-  const dataDir = gw.dataDir;
-  await gw.stop({ keepKernels: true });
-  expect((await kernelContainers(kernel.id))[0]?.State).toBe('running');
-  // A container of this gateway whose record is gone (as if the gateway died between the two).
-  const gatewayId = readFileSync(join(dataDir, 'gateway-id'), 'utf8').trim();
-  const orphan = await docker.createContainer({
-    Image: BASE_TAG,
-    Cmd: ['sleep', '300'],
-    Labels: {
-      'berth.io/managed-by': 'berth',
-      'berth.io/gateway-id': gatewayId,
-      'berth.io/kernel-id': 'no-such-kernel',
-      'berth.io/exec-config': 'docker-test',
-    },
-    HostConfig: { NetworkMode: 'host' },
-  });
-  await orphan.start();
-
-  gw = await startTestGateway({ configDir, dataDir } as never);
-  const listed = (await (await gw.api('api/kernels')).json()) as KernelModel[];
-  expect(listed.map((k) => k.id)).toContain(kernel.id);
-  const again = await KernelSocket.open(gw.wsUrl, gw.token, kernel.id);
-  try {
-    expect((await again.execute('kept')).result).toBe('42');
-  } finally {
-    await again.close();
-  }
-  await expect(orphan.inspect()).rejects.toMatchObject({ statusCode: 404 });
-  expect((await gw.api(`api/kernels/${kernel.id}`, { method: 'DELETE' })).status).toBe(204);
-}, 120_000);
 
 /** Reads Server-Sent Events from `path` until `until` holds or the stream ends. */
 async function readEvents(
