@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
 import { ImageBuilder } from '../../../gateway/src/images/image-builder';
+import { removeCodeEnvArtifacts } from '../../support/docker-code-env';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
 import { KernelSocket } from '../../support/kernel-socket';
 
@@ -89,25 +90,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
-  const leftovers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['berth.io/exec-config'] }) });
   // Only this file's code envs: other test files run their own containers at the same time.
-  const mine = new Set([CODE_ENV, 'berth-test-no-r', 'berth-test-unbuilt']);
-  for (const container of leftovers.filter((c) => mine.has(c.Labels['berth.io/code-env'] ?? '') || c.Image === BASE_TAG)) {
-    await docker
-      .getContainer(container.Id)
-      .remove({ force: true })
-      .catch(() => undefined);
-  }
-  const images = [
-    ...(await docker.listImages({ filters: JSON.stringify({ label: [`berth.io/code-env=${CODE_ENV}`] }) })),
-    ...(await docker.listImages({ filters: JSON.stringify({ label: ['berth.io/code-env=berth-test-no-r'] }) })),
-  ];
-  for (const image of images) {
-    await docker
-      .getImage(image.Id)
-      .remove({ force: true })
-      .catch(() => undefined);
-  }
+  for (const codeEnv of [CODE_ENV, 'berth-test-no-r', 'berth-test-unbuilt']) await removeCodeEnvArtifacts(docker, codeEnv);
   await docker
     .getImage(BASE_TAG)
     .remove()

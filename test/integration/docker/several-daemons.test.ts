@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
 import { ImageBuilder } from '../../../gateway/src/images/image-builder';
+import { removeCodeEnvArtifacts } from '../../support/docker-code-env';
 import { dockerodeOptions, loadImageInto, startExtraDaemon, stopExtraDaemon, type ExtraDaemon } from '../../support/extra-daemon';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
 import { KernelSocket } from '../../support/kernel-socket';
@@ -74,12 +75,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.stop();
   await Promise.all([stopExtraDaemon('sd1'), stopExtraDaemon('sd2')]);
-  for (const image of await main.listImages({ filters: JSON.stringify({ label: [`berth.io/code-env=${CODE_ENV}`] }) })) {
-    await main
-      .getImage(image.Id)
-      .remove({ force: true })
-      .catch(() => undefined);
-  }
+  await removeCodeEnvArtifacts(main, CODE_ENV);
   await main
     .getImage(BASE_TAG)
     .remove()

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
+import { removeCodeEnvArtifacts } from '../../support/docker-code-env';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
 
 const BASE_TAG = 'berth-test/image-api-base:latest';
@@ -53,14 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
-  for (const codeEnv of ['berth-test-api-plain', 'berth-test-api-broken']) {
-    const images = await docker.listImages({ filters: JSON.stringify({ label: [`berth.io/code-env=${codeEnv}`] }) });
-    for (const image of images)
-      await docker
-        .getImage(image.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
-  }
+  for (const codeEnv of ['berth-test-api-plain', 'berth-test-api-broken']) await removeCodeEnvArtifacts(docker, codeEnv);
   await docker
     .getImage(BASE_TAG)
     .remove()
