@@ -1,5 +1,5 @@
-import type Dockerode from 'dockerode';
 import type { ConnectionInfo } from '../../protocol/connection-info';
+import type { ContainerApi } from './docker-api';
 import type { KernelExit, KernelLiveness, ProvisionedKernel, ProvisionerRecord } from '../types';
 
 /** What a record keeps of a container kernel, to find it again after a gateway restart. */
@@ -36,7 +36,7 @@ export class ContainerKernel implements ProvisionedKernel {
 
   constructor(
     readonly connection: ConnectionInfo,
-    private readonly container: Dockerode.Container,
+    private readonly container: ContainerApi,
     state: ContainerState,
     kernelId: string,
     /** Gives back what the launch took (host ports, the daemon's placement) once the kernel is gone for good. */

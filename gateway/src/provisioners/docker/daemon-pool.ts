@@ -3,6 +3,7 @@ import type Dockerode from 'dockerode';
 import { BackendUnavailableError } from '../../common/errors';
 import type { DockerExecConfig } from '../../execution/execution-config';
 import { dockerFor } from '../../images/docker-client';
+import type { DockerApi } from './docker-api';
 
 /**
  * The Docker daemons of the Docker exec configs: one client each, whether each answers, and how
@@ -48,6 +49,7 @@ export class DaemonPool {
     );
   }
 
+  /** The daemon's client for images (the image builder's calls). */
   client(address: DaemonAddress): Dockerode {
     let docker = this.clients.get(address.host);
     if (docker === undefined) {
@@ -55,6 +57,11 @@ export class DaemonPool {
       this.clients.set(address.host, docker);
     }
     return docker;
+  }
+
+  /** The daemon's kernel-container calls. */
+  containers(address: DaemonAddress): DockerApi {
+    return this.client(address);
   }
 
   /** Records that a kernel runs on `host` (launch, reattach); `memory` is its limit in bytes (0: none). */
@@ -83,7 +90,7 @@ export class DaemonPool {
     let timer: NodeJS.Timeout | undefined;
     try {
       const info = (await Promise.race([
-        this.client(address).info(),
+        this.containers(address).info(),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS / 1000} s`)), PROBE_TIMEOUT_MS);
         }),

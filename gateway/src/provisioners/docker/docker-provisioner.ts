@@ -1,7 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type Dockerode from 'dockerode';
 import { pack } from 'tar-stream';
 import { BackendUnavailableError, GatewayError, KernelLaunchError } from '../../common/errors';
 import { LABELS, MANAGED_BY_VALUE } from '../../common/labels';
@@ -15,6 +14,7 @@ import type { PortAllocator } from '../local/port-allocator';
 import type { KernelProvisioner, LaunchRequest, LaunchStage, ProvisionedKernel, ProvisionerRecord } from '../types';
 import { ContainerKernel, type ContainerState } from './container-kernel';
 import { DaemonPool, type DaemonAddress } from './daemon-pool';
+import type { ContainerApi, DockerApi } from './docker-api';
 import { CONNECTION_DIR, CONNECTION_FILE, CONTAINER_LABELS, containerSpec } from './container-spec';
 import { kernelImage } from './kernel-image';
 
@@ -58,8 +58,8 @@ export class DockerProvisioner implements KernelProvisioner {
     mkdirSync(options.runtimeDir, { recursive: true, mode: 0o700 });
   }
 
-  private client(daemon: Daemon): Dockerode {
-    return this.daemons.client(daemon);
+  private containers(daemon: Daemon): DockerApi {
+    return this.daemons.containers(daemon);
   }
 
   /** What a kernel gives back once gone for good: its host ports, its connection file, its place on the daemon. */
@@ -106,7 +106,7 @@ export class DockerProvisioner implements KernelProvisioner {
         'Docker daemon unreachable; placing the kernel elsewhere',
       );
     }
-    const docker = this.client(daemon);
+    const docker = this.daemons.client(daemon);
     const hostNetwork = execConfig.docker.network === 'host';
 
     const image = await kernelImage(
@@ -134,11 +134,11 @@ export class DockerProvisioner implements KernelProvisioner {
     // runtime dir); a remote one gets it copied in before start, which costs about 0.1 s a kernel.
     const connectionMount = daemon.host.startsWith('unix://') ? this.connectionFilePath(request.kernelId) : undefined;
     if (connectionMount !== undefined) writeFileSync(connectionMount, JSON.stringify(inside), { mode: 0o644 });
-    let container: Dockerode.Container | undefined;
+    let container: ContainerApi | undefined;
     try {
       if (signal.aborted) throw signal.reason;
       onProgress('creating-container');
-      container = await docker.createContainer(
+      container = await this.containers(daemon).createContainer(
         containerSpec({
           kernelId: request.kernelId,
           image: image.ref,
@@ -190,7 +190,7 @@ export class DockerProvisioner implements KernelProvisioner {
 
   async reattach(record: ProvisionerRecord): Promise<ProvisionedKernel | undefined> {
     const state = record.state as unknown as ContainerState;
-    const container = this.client({
+    const container = this.containers({
       host: state.daemon,
       ...(state.tlsCertDir === undefined ? {} : { tlsCertDir: state.tlsCertDir }),
     }).getContainer(state.containerId);
@@ -210,7 +210,7 @@ export class DockerProvisioner implements KernelProvisioner {
   async discard(record: ProvisionerRecord): Promise<void> {
     const state = record.state as unknown as ContainerState;
     rmSync(this.connectionFilePath(record.kernelId), { force: true });
-    await this.client({ host: state.daemon, ...(state.tlsCertDir === undefined ? {} : { tlsCertDir: state.tlsCertDir }) })
+    await this.containers({ host: state.daemon, ...(state.tlsCertDir === undefined ? {} : { tlsCertDir: state.tlsCertDir }) })
       .getContainer(state.containerId)
       .remove({ force: true })
       .catch(() => undefined);
@@ -224,7 +224,7 @@ export class DockerProvisioner implements KernelProvisioner {
     }
     let reaped = 0;
     for (const daemon of daemons.values()) {
-      const docker = this.client(daemon);
+      const docker = this.containers(daemon);
       const containers = await docker
         .listContainers({
           all: true,
