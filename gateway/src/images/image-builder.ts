@@ -6,6 +6,7 @@ import { baseLayers, RECIPE_LABEL } from './base-recipe';
 import { contextEntries, type BuildInputs, type ContextEntry, type ImageTemplates } from './dockerfile';
 import { IMAGE_LABELS, imageSpec, type ImageKind, type ImageSpec } from './image-spec';
 import { BERTH_VERSION } from '../common/version';
+import { readProgressStream, unreachableCode } from './docker-stream';
 import { splitRef } from './image-names';
 import { loadImageTemplates } from './image-templates';
 
@@ -77,14 +78,6 @@ export function withLabels(dockerfile: string, labels: Readonly<Record<string, s
   return `${dockerfile.replace(/\n*$/, '\n')}LABEL ${pairs.join(' ')}\n`;
 }
 
-interface BuildMessage {
-  stream?: string;
-  status?: string;
-  error?: string;
-  errorDetail?: { message?: string };
-  aux?: { ID?: string };
-}
-
 const STEP = /^Step (\d+)\/(\d+) :/;
 const KEEP_LINES = 30;
 
@@ -127,8 +120,8 @@ export class ImageBuilder {
 
   private unreachable(err: unknown): Error {
     if (err instanceof GatewayError) return err;
-    const code = (err as { code?: string }).code;
-    if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ETIMEDOUT') {
+    const code = unreachableCode(err);
+    if (code !== undefined) {
       return new BackendUnavailableError(
         `Docker daemon ${this.daemon} is unreachable (${code}): start it (\`node scripts/ensure-docker.mjs\` on a test machine) or fix the address (the exec config's docker.daemons[].host, or --docker-host)`,
         { cause: err },
@@ -205,66 +198,36 @@ export class ImageBuilder {
     for (const name of tags) await this.docker.getImage(ref).tag(splitRef(name));
   }
 
-  /** Reads the build's JSON messages to the end; rejects with the failing step and its last lines. */
-  private follow(stream: NodeJS.ReadableStream, ref: string, onProgress?: (progress: BuildProgress) => void): Promise<void> {
-    return new Promise((resolvePromise, reject) => {
-      let pending = '';
-      let step = 0;
-      let total = 0;
-      let stepLine = '';
-      let lines: string[] = [];
-      let error: string | undefined;
-      const emit = (line: string) => {
-        const m = STEP.exec(line);
-        if (m) {
-          step = Number(m[1]);
-          total = Number(m[2]);
-          stepLine = line;
-          lines = [];
-        }
-        lines.push(line);
-        if (lines.length > KEEP_LINES) lines.shift();
-        onProgress?.({ step, total, line });
-      };
-      const handle = (raw: string) => {
-        if (raw.trim() === '') return;
-        let message: BuildMessage;
-        try {
-          message = JSON.parse(raw) as BuildMessage;
-        } catch {
-          emit(raw);
-          return;
-        }
-        if (message.error !== undefined || message.errorDetail?.message !== undefined) {
-          error = message.errorDetail?.message ?? message.error;
-          return;
-        }
-        const text = message.stream ?? message.status;
-        if (text !== undefined) for (const line of text.replace(/\n$/, '').split('\n')) emit(line.replace(/\r$/, ''));
-      };
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        pending += chunk;
-        const parts = pending.split('\n');
-        pending = parts.pop() ?? '';
-        for (const part of parts) handle(part);
-      });
-      stream.on('error', (err: Error) => reject(this.unreachable(err)));
-      stream.on('end', () => {
-        handle(pending);
-        if (error === undefined) {
-          resolvePromise();
-          return;
-        }
-        reject(
-          new ImageBuildError(
-            `building ${ref} failed${stepLine === '' ? '' : ` at ${stepLine.replace(/ :.*/, '')}`}: ${error}\n${
-              stepLine === '' ? '' : `${stepLine}\n`
-            }last lines:\n${lines.slice(-15).join('\n')}`,
-            { image: ref, step, total, error },
-          ),
-        );
-      });
+  /** Reads the build's progress to the end; rejects with the failing step and its last lines. */
+  private async follow(stream: NodeJS.ReadableStream, ref: string, onProgress?: (progress: BuildProgress) => void): Promise<void> {
+    let step = 0;
+    let total = 0;
+    let stepLine = '';
+    let lines: string[] = [];
+    const emit = (line: string): void => {
+      const m = STEP.exec(line);
+      if (m) {
+        step = Number(m[1]);
+        total = Number(m[2]);
+        stepLine = line;
+        lines = [];
+      }
+      lines.push(line);
+      if (lines.length > KEEP_LINES) lines.shift();
+      onProgress?.({ step, total, line });
+    };
+    const error = await readProgressStream(stream, (message) => {
+      const text = typeof message === 'string' ? message : (message.stream ?? message.status);
+      if (text !== undefined) for (const line of text.replace(/\n$/, '').split('\n')) emit(line.replace(/\r$/, ''));
+    }).catch((err: unknown) => {
+      throw this.unreachable(err);
     });
+    if (error === undefined) return;
+    throw new ImageBuildError(
+      `building ${ref} failed${stepLine === '' ? '' : ` at ${stepLine.replace(/ :.*/, '')}`}: ${error}\n${
+        stepLine === '' ? '' : `${stepLine}\n`
+      }last lines:\n${lines.slice(-15).join('\n')}`,
+      { image: ref, step, total, error },
+    );
   }
 }

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { BackendUnavailableError, GatewayError, InvalidInputError, NotFoundError } from '../common/errors';
+import { readProgressStream, unreachableCode } from './docker-stream';
 import { nameInRegistry, registryHostOf, splitRef } from './image-names';
 
 /**
@@ -110,14 +111,6 @@ export function registryAuth(registry: string, dockerConfigDir?: string): Regist
   return undefined;
 }
 
-interface ProgressMessage {
-  id?: string;
-  status?: string;
-  error?: string;
-  errorDetail?: { message?: string };
-  aux?: { Digest?: string };
-}
-
 const UNREACHABLE = /connection refused|no such host|i\/o timeout|network is unreachable|connection reset|dial tcp/i;
 const UNAUTHORIZED = /\b401\b|unauthorized|authentication required|no basic auth credentials|incorrect username or password/i;
 
@@ -152,8 +145,8 @@ function registryError(op: Operation, rawReason: string): RegistryError {
 /** Errors of the API call itself: the daemon being unreachable is not the registry's fault. */
 function callError(op: Operation, err: unknown): Error {
   if (err instanceof GatewayError) return err;
-  const code = (err as { code?: string }).code;
-  if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ETIMEDOUT') {
+  const code = unreachableCode(err);
+  if (code !== undefined) {
     return new BackendUnavailableError(
       `Docker daemon ${op.daemon} is unreachable (${code}) while ${op.verb}ing ${op.image}: start it or fix the docker host`,
       {
@@ -166,51 +159,30 @@ function callError(op: Operation, err: unknown): Error {
 }
 
 /** Reads a push/pull progress stream to the end: progress to onProgress, the digest it reports, or the registry's error. */
-function follow(stream: NodeJS.ReadableStream, op: Operation, onProgress?: (line: string) => void): Promise<string | undefined> {
-  return new Promise((resolvePromise, reject) => {
-    let pending = '';
-    let digest: string | undefined;
-    let error: string | undefined;
-    const lastById = new Map<string, string>();
-    const handle = (raw: string) => {
-      if (raw.trim() === '') return;
-      let message: ProgressMessage;
-      try {
-        message = JSON.parse(raw) as ProgressMessage;
-      } catch {
-        onProgress?.(raw);
-        return;
-      }
-      if (message.error !== undefined || message.errorDetail?.message !== undefined) {
-        error = message.errorDetail?.message ?? message.error;
-        return;
-      }
-      if (message.aux?.Digest !== undefined) digest = message.aux.Digest;
-      const status = message.status;
-      if (status === undefined) return;
-      // "tag: digest: sha256:… size: N" (push) and "Digest: sha256:…" (pull).
-      const reported = /digest: (sha256:[0-9a-f]{64})/i.exec(status);
-      if (reported) digest ??= reported[1];
-      // Byte counters repeat the same status many times per layer: pass each change once.
-      const id = message.id ?? '';
-      if (lastById.get(id) === status) return;
-      lastById.set(id, status);
-      onProgress?.(id === '' ? status : `${id}: ${status}`);
-    };
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      pending += chunk;
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      for (const part of parts) handle(part);
-    });
-    stream.on('error', (err: Error) => reject(callError(op, err)));
-    stream.on('end', () => {
-      handle(pending);
-      if (error === undefined) resolvePromise(digest);
-      else reject(registryError(op, error));
-    });
+async function follow(stream: NodeJS.ReadableStream, op: Operation, onProgress?: (line: string) => void): Promise<string | undefined> {
+  let digest: string | undefined;
+  const lastById = new Map<string, string>();
+  const error = await readProgressStream(stream, (message) => {
+    if (typeof message === 'string') {
+      onProgress?.(message);
+      return;
+    }
+    if (message.aux?.Digest !== undefined) digest = message.aux.Digest;
+    const status = message.status;
+    if (status === undefined) return;
+    // "tag: digest: sha256:… size: N" (push) and "Digest: sha256:…" (pull).
+    const reported = /digest: (sha256:[0-9a-f]{64})/i.exec(status);
+    if (reported) digest ??= reported[1];
+    // Byte counters repeat the same status many times per layer: pass each change once.
+    const id = message.id ?? '';
+    if (lastById.get(id) === status) return;
+    lastById.set(id, status);
+    onProgress?.(id === '' ? status : `${id}: ${status}`);
+  }).catch((err: unknown) => {
+    throw callError(op, err);
   });
+  if (error !== undefined) throw registryError(op, error);
+  return digest;
 }
 
 function operation(

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { BackendUnavailableError } from '../../common/errors';
 import { DEFAULT_CUDA_VERSION } from '../../images/dockerfile';
 import { DEFAULT_DOCKER_HOST } from '../../images/docker-host';
+import { unreachableCode } from '../../images/docker-stream';
 import type { BuildBaseFlags, CodeEnvFlags } from './images-actions';
 
 /** The implementations, loaded on use: dockerode and the builder take a while to load, `berth --help` need not wait. */
@@ -14,8 +15,8 @@ function withDaemonHint<A extends unknown[]>(action: (...args: A) => Promise<voi
       await action(...args);
     } catch (error) {
       if (error instanceof BackendUnavailableError) throw error;
-      const code = (error as { code?: string }).code;
-      if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
+      const code = unreachableCode(error);
+      if (code !== undefined) {
         throw new BackendUnavailableError(
           `Docker daemon unreachable (${code} at ${(error as { address?: string }).address ?? 'its address'}): start it, or fix the address (the exec config's docker.daemons[].host, or --docker-host)`,
           { cause: error },

@@ -7,6 +7,7 @@ import { LABELS, MANAGED_BY_VALUE } from '../../common/labels';
 import type { Logger } from '../../common/logger';
 import type { ExecConfig } from '../../execution/execution-config';
 import type { ImageTemplates } from '../../images/dockerfile';
+import { unreachableCode } from '../../images/docker-stream';
 import { loadImageTemplates } from '../../images/image-templates';
 import type { ConnectionInfo } from '../../protocol/connection-info';
 import { connectionPorts, newConnection } from '../local/connection-file';
@@ -34,8 +35,6 @@ export interface DockerProvisionerOptions {
 }
 
 type Daemon = DaemonAddress;
-
-const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET']);
 
 /** Ports inside a container on a bridge or named network, where the container has its own address. */
 const CONTAINER_PORTS = [50001, 50002, 50003, 50004, 50005];
@@ -79,8 +78,8 @@ export class DockerProvisioner implements KernelProvisioner {
   /** Daemon errors become 503 naming the daemon; Berth's own errors pass through. */
   private describe(error: unknown, daemon: Daemon, execConfig: string): Error {
     if (error instanceof GatewayError) return error;
-    const code = (error as { code?: string }).code;
-    if (code !== undefined && UNREACHABLE.has(code)) {
+    const code = unreachableCode(error);
+    if (code !== undefined) {
       return new BackendUnavailableError(
         `Docker daemon ${daemon.host} of exec config "${execConfig}" is unreachable (${code}): start it, or ask an admin to fix the exec config.`,
         {
