@@ -10,7 +10,7 @@ module.exports = {
     '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }],
   },
   // @jupyterlab/services and its dependencies ship ES modules: transform them, skip the rest of node_modules.
-  transformIgnorePatterns: ['/node_modules/(?!(@jupyterlab|@jupyter|@lumino|yjs|lib0|y-protocols)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@jupyterlab|@jupyter|@lumino|yjs|lib0|y-protocols|hyparquet|hyparquet-writer|hyparquet-compressors|hysnappy|fzstd)/)'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

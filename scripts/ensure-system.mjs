@@ -35,6 +35,20 @@ export const PACKAGES = {
     files: ['/usr/lib/python3/dist-packages/jupyter_server/__init__.py'],
     verify: [DEBIAN_PYTHON, ['-c', 'import jupyter_server']],
   },
+  // Batch runs: ML runs use scikit-learn and pandas; nbclient is the reference runner the tests compare with.
+  'python3-sklearn': {
+    files: ['/usr/lib/python3/dist-packages/sklearn/__init__.py'],
+    verify: [DEBIAN_PYTHON, ['-c', 'import sklearn']],
+  },
+  'python3-pandas': {
+    files: ['/usr/lib/python3/dist-packages/pandas/__init__.py'],
+  },
+  'python3-nbclient': {
+    files: ['/usr/lib/python3/dist-packages/nbclient/__init__.py'],
+  },
+  'python3-nbconvert': {
+    files: ['/usr/lib/python3/dist-packages/nbconvert/__init__.py'],
+  },
   // The engine only: a `docker` CLI elsewhere on PATH (e.g. /usr/local/bin) does not bring dockerd.
   'docker.io': {
     files: ['/usr/sbin/dockerd', '/usr/bin/docker'],
@@ -63,6 +77,10 @@ export const NEEDS = {
   'jupyter-server': {
     description: 'Jupyter Server 1.x, a real client for --gateway-url tests',
     packages: ['python3-jupyter-server'],
+  },
+  runner: {
+    description: 'scikit-learn and pandas for ML runs on local kernels; nbclient and nbconvert, the reference runners the tests compare with',
+    packages: ['python3-sklearn', 'python3-pandas', 'python3-nbclient', 'python3-nbconvert'],
   },
   docker: {
     description: 'Docker Engine, and debootstrap to make the OS base image locally (no registry is reachable)',

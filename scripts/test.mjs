@@ -57,7 +57,7 @@ async function main() {
     extraFailures += 1;
   }
   try {
-    await ensureSystem({ needs: ['kernels', 'jupyter-server'] });
+    await ensureSystem({ needs: ['kernels', 'jupyter-server', 'runner'] });
     // Docker Engine + the locally made OS base image, once for the whole run (test/integration/images).
     // Cold: apt install + dockerd start + debootstrap, about 40 s; warm: one `docker info` and one inspect.
     const docker = await ensureDocker();

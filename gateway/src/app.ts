@@ -22,6 +22,11 @@ import { ConfigObjects } from './store/config-objects';
 import { openDatabase, type Db } from './store/database';
 import { KernelRecords } from './store/kernel-records';
 import { SessionRecords } from './store/session-records';
+import { RunRecords } from './store/run-records';
+import { ModelRecords } from './store/model-records';
+import { RunService } from './runner/run-service';
+import { MlRuns } from './runner/ml/ml-runs';
+import { chooseExecConfig } from './execution/exec-config-choice';
 
 import { BERTH_VERSION } from './common/version';
 export { loadConfig } from './config/load';
@@ -45,6 +50,8 @@ export interface GatewayServices {
   readonly registry: ConfigRegistry;
   readonly targets: KernelTargets;
   readonly metrics: GatewayMetrics;
+  readonly runs: RunService;
+  readonly models: ModelRecords;
   readonly db: Db;
   readonly log: Logger;
 }
@@ -151,6 +158,22 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
     },
     log.child({ component: 'culler' }),
   );
+  const models = new ModelRecords(db);
+  const runs = new RunService({
+    kernels,
+    targets,
+    records: new RunRecords(db),
+    runsDir: join(dataDir, 'runs'),
+    limits: config.runs,
+    defaultExecConfig: (identity) =>
+      chooseExecConfig({
+        groups: identity?.groups ?? [],
+        groupDefaults: config.groupDefaults,
+        gatewayDefault: config.defaultExecutionConfig,
+      }).id,
+    ml: new MlRuns(models, join(dataDir, 'models')),
+    log,
+  });
   const identities = new IdentityResolver(config.auth, config.token);
   const http = createHttpServer({
     baseUrl: config.baseUrl,
@@ -167,10 +190,13 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
       ...(execConfig.backend === 'docker' ? { daemons: await docker.daemons.status(execConfig) } : {}),
     }),
     metrics,
+    runs,
+    models,
+    runRequestMaxBytes: config.runs.maxRequestBytes,
     log,
     version: BERTH_VERSION,
   });
-  const services: GatewayServices = { kernels, sessions, catalog, registry, targets, metrics, db, log };
+  const services: GatewayServices = { kernels, sessions, catalog, registry, targets, metrics, runs, models, db, log };
 
   return {
     services,
@@ -178,6 +204,8 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
     async start() {
       const { reattached, discarded } = await kernels.reattachAll();
       if (reattached + discarded > 0) log.info({ reattached, discarded }, 'kernels from the previous run');
+      const recovered = await runs.recover();
+      if (recovered.requeued + recovered.failed > 0) log.info(recovered, 'batch runs from the previous run');
       await new Promise<void>((resolvePromise, reject) => {
         http.server.once('error', reject);
         http.server.listen(config.port, config.ip, () => {
@@ -197,6 +225,7 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
       culler.stop();
       const closed = new Promise<void>((resolvePromise) => http.server.close(() => resolvePromise()));
       http.server.closeAllConnections();
+      await runs.stop();
       if (options.keepKernels ?? config.kernels.keepKernelsOnStop) kernels.detachAll();
       else await kernels.shutdownAll();
       http.upgrade.close();

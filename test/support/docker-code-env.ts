@@ -66,18 +66,23 @@ export function codeEnvContainers(docker: Dockerode, codeEnv: string): Promise<D
 
 /** Removes a code env's kernel containers, then its images (both carry the `berth.io/code-env` label). */
 export async function removeCodeEnvArtifacts(docker: Dockerode, codeEnv: string): Promise<void> {
-  for (const container of await codeEnvContainers(docker, codeEnv)) {
+  await removeCodeEnvContainers(docker, codeEnv);
+  const images = await docker.listImages({ filters: JSON.stringify({ label: [`berth.io/code-env=${codeEnv}`] }) });
+  for (const image of images) {
     await docker
-      .getContainer(container.Id)
+      .getImage(image.Id)
       .remove({ force: true })
       .catch((err: { statusCode?: number }) => {
         if (err.statusCode !== 404) throw err;
       });
   }
-  const images = await docker.listImages({ filters: JSON.stringify({ label: [`berth.io/code-env=${codeEnv}`] }) });
-  for (const image of images) {
+}
+
+/** The code env's kernel containers only: its image stays as a cache (keyed by content hash, rebuilt when the code env changes). */
+export async function removeCodeEnvContainers(docker: Dockerode, codeEnv: string): Promise<void> {
+  for (const container of await codeEnvContainers(docker, codeEnv)) {
     await docker
-      .getImage(image.Id)
+      .getContainer(container.Id)
       .remove({ force: true })
       .catch((err: { statusCode?: number }) => {
         if (err.statusCode !== 404) throw err;

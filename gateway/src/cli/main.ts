@@ -4,10 +4,14 @@ import { describeError } from '../common/errors';
 import { configCommand } from './commands/config';
 import { imagesCommand } from './commands/images';
 import { kernelspecsCommand } from './commands/kernelspecs';
+import { runCommand } from './commands/run';
+import { runsCommand } from './commands/runs';
+import { mlCommand } from './commands/ml';
 import { serveCommand } from './commands/serve';
+import { takeParameterArgs } from './run/parameter-args';
 
 /** The `berth` command line. */
-export function buildProgram(): Command {
+export function buildProgram(parameterPairs: () => { name: string; value: string; raw: boolean }[] = () => []): Command {
   return new Command('berth')
     .description('Berth: a Jupyter kernel gateway for local, Docker and Kubernetes kernels')
     .version(BERTH_VERSION)
@@ -15,12 +19,17 @@ export function buildProgram(): Command {
     .addCommand(serveCommand())
     .addCommand(configCommand())
     .addCommand(kernelspecsCommand())
-    .addCommand(imagesCommand());
+    .addCommand(imagesCommand())
+    .addCommand(runCommand(parameterPairs))
+    .addCommand(runsCommand())
+    .addCommand(mlCommand());
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv as string[]);
+    // papermill's two-value -p/-r flags belong to `berth run` only; commander cannot parse them itself.
+    const taken = argv[2] === 'run' ? takeParameterArgs(argv) : { argv: [...argv], pairs: [] };
+    await buildProgram(() => taken.pairs).parseAsync(taken.argv);
   } catch (error) {
     process.stderr.write(`berth: ${describeError(error)}\n`);
     process.exitCode = 1;

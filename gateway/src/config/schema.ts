@@ -52,6 +52,30 @@ export const kernelsConfigSchema = z
   })
   .strict();
 
+export const runsConfigSchema = z
+  .object({
+    maxConcurrent: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(4)
+      .describe('Batch runs executing at once on this gateway (0: unlimited); the rest wait in the queue'),
+    maxConcurrentPerUser: z.number().int().nonnegative().default(0).describe('Batch runs executing at once per user (0: unlimited)'),
+    maxConcurrentPerExecConfig: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe('Batch runs executing at once per exec config (0: unlimited); exec config kernel quotas apply too'),
+    maxRequestBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024 * 1024)
+      .describe('Largest POST /api/berth/runs body (the notebook or script and its input files, base64)'),
+  })
+  .strict();
+
 export const gatewayConfigSchema = z
   .object({
     ip: z.string().min(1).default('127.0.0.1').describe('Address to listen on'),
@@ -95,6 +119,7 @@ export const gatewayConfigSchema = z
       .default({})
       .describe('Default exec config per group (group → exec config id); overrides defaultExecutionConfig for members'),
     kernels: kernelsConfigSchema.default(() => kernelsConfigSchema.parse({})),
+    runs: runsConfigSchema.default(() => runsConfigSchema.parse({})).describe('The batch run queue'),
     auth: authConfigSchema.default(() => authConfigSchema.parse({})).describe('Users, groups, admins and the auth proxy'),
   })
   .strict();

@@ -9,12 +9,15 @@ import type { KernelTargets } from '../kernelspecs/kernel-targets';
 import type { KernelManager } from '../kernels/kernel-manager';
 import type { SessionManager } from '../kernels/session-manager';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import type { RunService } from '../runner/run-service';
+import type { ModelRecords } from '../store/model-records';
 import { authenticate } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { jsonBody } from './middleware/json-body';
 import { OriginPolicy } from './middleware/origin-policy';
 import { requestLog } from './middleware/request-log';
 import { kernelEventRoutes } from './routes/kernel-event-routes';
+import { runRoutes } from './routes/run-routes';
 import { kernelRoutes } from './routes/kernel-routes';
 import { configObjectRoutes, type ExecConfigStatus } from './routes/config-object-routes';
 import { imageRoutes } from './routes/image-routes';
@@ -37,6 +40,10 @@ export interface HttpServerDeps {
   /** Relative paths of code envs and exec configs (wheelhouses, resources, TLS certs) resolve against it. */
   readonly configDir: string;
   readonly metrics: GatewayMetrics;
+  readonly runs: RunService;
+  readonly models: ModelRecords;
+  /** Largest run submission (it carries the run's input files). */
+  readonly runRequestMaxBytes: number;
   readonly log: Logger;
   readonly version: string;
 }
@@ -59,7 +66,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   const api = express.Router();
   api.use(origins.middleware);
   api.use(authenticate(deps.identities)); // every endpoint, /metrics included, needs a valid identity
-  api.use(jsonBody);
+  api.use(jsonBody([{ path: '/api/berth/runs', maxBytes: deps.runRequestMaxBytes }]));
   api.use(statusRoutes(deps.kernels, new Date(), deps.version));
   api.use(kernelspecRoutes(deps.targets, deps.baseUrl));
   api.use(configObjectRoutes(deps.registry, permissions, deps.baseUrl, deps.execConfigStatus));
@@ -67,6 +74,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   api.use(kernelEventRoutes(deps.kernels, permissions));
   api.use(kernelRoutes(deps.kernels, permissions, deps.baseUrl, log));
   api.use(sessionRoutes(deps.sessions, permissions, deps.baseUrl));
+  api.use(runRoutes(deps.runs, deps.models));
   api.get('/metrics', async (_request, response) => {
     response.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });

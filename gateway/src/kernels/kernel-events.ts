@@ -16,6 +16,8 @@ export interface KernelEvent {
   readonly stage?: string;
   /** For failed, dead, restarting: why, for people. */
   readonly message?: string;
+  /** For dead and restarting after an unexpected exit: the end of the kernel's log (stderr, container log). */
+  readonly logTail?: string;
   readonly at: string;
 }
 

@@ -426,6 +426,8 @@ export class KernelManager {
     this.log.warn({ kernelId: kernel.id, reason }, 'kernel died');
     kernel.phase = 'dead';
     kernel.reason = `Kernel died: ${reason}`;
+    // Read before cleanup removes it: whoever follows the kernel (a batch run) reports why it died.
+    const logTail = (await provisioned.logTail(STDERR_TAIL_BYTES).catch(() => '')) || undefined;
     if (!restartable) {
       // Restarting would end the same way (e.g. the memory limit): stay dead and say why.
       kernel.client?.close();
@@ -434,7 +436,7 @@ export class KernelManager {
       kernel.provisioned = undefined;
       kernel.reason = `Kernel died: it ${reason}. It was not restarted automatically; restart it by hand (its variables are lost) or shut it down.`;
       await kernel.broadcastStatus('dead');
-      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'dead', message: kernel.reason });
+      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'dead', message: kernel.reason, ...(logTail ? { logTail } : {}) });
       this.startQueue.wake(kernel.placement.execConfig.id); // a dead kernel holds no quota
       return;
     }
@@ -445,21 +447,21 @@ export class KernelManager {
       kernel.provisioned = undefined;
       kernel.reason = `Kernel died (${reason}) and was not restarted: it reached ${this.restartBudget.describe()}. Restart it by hand or shut it down.`;
       await kernel.broadcastStatus('dead');
-      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'dead', message: kernel.reason });
+      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'dead', message: kernel.reason, ...(logTail ? { logTail } : {}) });
       this.startQueue.wake(kernel.placement.execConfig.id); // a dead kernel holds no quota
       return;
     }
     this.deps.metrics.restarts.labels({ kind: 'automatic', ...kernelLabels(kernel) }).inc();
-    await this.relaunch(kernel, `automatic restart after: ${reason}`).catch((error) =>
+    await this.relaunch(kernel, `automatic restart after: ${reason}`, logTail).catch((error) =>
       this.log.error({ kernelId: kernel.id, err: describeError(error) }, 'automatic restart failed'),
     );
   }
 
   /** Stops the current process (if any) keeping its ports and key, then launches again. */
-  private async relaunch(kernel: ManagedKernel, why: string): Promise<void> {
+  private async relaunch(kernel: ManagedKernel, why: string, logTail?: string): Promise<void> {
     const previous = kernel.provisioned;
     kernel.phase = 'restarting';
-    this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'restarting', message: why });
+    this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'restarting', message: why, ...(logTail ? { logTail } : {}) });
     await kernel.broadcastStatus('restarting');
     this.log.info({ kernelId: kernel.id, why }, 'restarting kernel');
     if (previous) {

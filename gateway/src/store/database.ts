@@ -58,6 +58,26 @@ const MIGRATIONS: readonly string[] = [
   // Where a kernel runs: its exec config and code env as they were at start (JSON), so restarts
   // and reattach after a gateway restart use the same image, limits and daemon.
   `ALTER TABLE kernels ADD COLUMN placement TEXT;`,
+  // Batch runs (the record as JSON, with the columns lists filter on) and ML model versions.
+  `CREATE TABLE runs (
+     id TEXT PRIMARY KEY,
+     status TEXT NOT NULL,
+     owner TEXT NOT NULL,
+     exec_config TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     record TEXT NOT NULL
+   );
+   CREATE INDEX runs_by_status ON runs (status, created_at);
+   CREATE TABLE models (
+     name TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     run_id TEXT NOT NULL,
+     owner TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     summary TEXT NOT NULL,
+     PRIMARY KEY (name, version)
+   );`,
 ];
 
 function migrate(db: Db): void {
