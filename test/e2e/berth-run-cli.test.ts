@@ -328,10 +328,8 @@ describe('berth run, in process', () => {
     while (!exited && !sawFirstOutputWhileRunning) {
       await sleep(100);
       if (!existsSync(target) || exited) continue;
-      let text: string;
       try {
-        text = readFileSync(target, 'utf8');
-        const cells = JSON.parse(text).cells as Cell[];
+        const cells = JSON.parse(readFileSync(target, 'utf8')).cells as Cell[];
         const statuses = cells.map((c) => c.metadata.papermill?.status ?? 'no papermill metadata').join(', ');
         const state = `cells ${statuses}; 1st cell output ${JSON.stringify(streamOutput(cells[0]!))}`;
         if (seen.at(-1) !== state) seen.push(state);

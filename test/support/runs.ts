@@ -1,3 +1,4 @@
+import { readEventStream } from '../../gateway/src/common/event-stream';
 import type { RunRecord } from '../../gateway/src/runner/run';
 import type { RunLogEntry } from '../../gateway/src/runner/run-log';
 
@@ -43,22 +44,10 @@ export async function followRun(gw: RunApi, id: string): Promise<{ record: RunRe
   const response = await gw.api(`api/berth/runs/${id}/logs`, { headers: { Accept: 'text/event-stream' } });
   if (response.status !== 200) throw new Error(`logs: ${response.status} ${await response.text()}`);
   const entries: RunLogEntry[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = block
-        .split('\n')
-        .filter((line) => line.startsWith('data: '))
-        .map((line) => line.slice(6))
-        .join('\n');
-      const parsed = JSON.parse(data) as RunLogEntry | { type: 'end'; run: RunRecord };
-      if (parsed.type === 'end') return { record: parsed.run, entries };
-      entries.push(parsed);
-    }
+  for await (const data of readEventStream(response.body as unknown as AsyncIterable<Uint8Array>)) {
+    const parsed = JSON.parse(data) as RunLogEntry | { type: 'end'; run: RunRecord };
+    if (parsed.type === 'end') return { record: parsed.run, entries };
+    entries.push(parsed);
   }
   throw new Error(`the log stream of run ${id} ended without an "end" event`);
 }

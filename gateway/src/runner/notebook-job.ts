@@ -39,15 +39,28 @@ export const notebookJob: RunJob = async (context) => {
   if (context.request.kind !== 'notebook') throw new Error('notebookJob needs a notebook run');
   const request = context.request;
   const notebook = prepareNotebook(request.notebook, request.notebookName, request.parameters);
+  // Throttled, with a trailing write: changes within the interval are written when it ends, so a
+  // long cell still leaves the cells before it on disk.
   let lastWrite = 0;
-  const save = (current: Notebook, force: boolean): void => {
-    const now = Date.now();
-    if (!force && now - lastWrite < WRITE_INTERVAL_MS) return;
-    lastWrite = now;
-    context.runFiles.saveArtifact(OUTPUT_NOTEBOOK, serializeNotebook(current));
-    context.onNotebook?.(current);
+  let pending: NodeJS.Timeout | undefined;
+  let latest = notebook;
+  const write = (): void => {
+    pending = undefined;
+    lastWrite = Date.now();
+    context.runFiles.saveArtifact(OUTPUT_NOTEBOOK, serializeNotebook(latest));
+    context.onNotebook?.(latest);
   };
-  save(notebook, true);
+  const save = (current: Notebook, force: boolean): void => {
+    latest = current;
+    if (force) {
+      clearTimeout(pending);
+      write();
+    } else if (!pending) {
+      const wait = WRITE_INTERVAL_MS - (Date.now() - lastWrite);
+      if (wait <= 0) write();
+      else pending = setTimeout(write, wait);
+    }
+  };
   const result = await executeNotebook(notebook, context.link, {
     signal: context.signal,
     ...(request.cellTimeoutSeconds !== undefined ? { cellTimeoutMs: request.cellTimeoutSeconds * 1000 } : {}),
@@ -63,7 +76,7 @@ export const notebookJob: RunJob = async (context) => {
       }),
     onStream: (name, text) => context.output(name, text),
     onChange: (current) => save(current, false),
-  });
+  }).finally(() => clearTimeout(pending));
   save(result.notebook, true);
   const failure = result.failure;
   if (!failure) return result.stop ? { stop: result.stop } : {};

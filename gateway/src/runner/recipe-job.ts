@@ -21,8 +21,11 @@ const literal = (value: string): string => JSON.stringify(value);
  */
 export function recipeCode(language: KernelLanguage, file: string, args: readonly string[]): string {
   if (language === 'python') {
+    // Not SystemExit itself: IPython answers that with a warning about how to leave the shell.
     return `def _berth_recipe(path, args):
     import runpy, sys
+    class RecipeExit(Exception):
+        pass
     saved = sys.argv
     sys.argv = [path] + list(args)
     try:
@@ -34,7 +37,7 @@ export function recipeCode(language: KernelLanguage, file: string, args: readonl
         if not isinstance(code, int):
             print(code, file=sys.stderr)
             code = 1
-        raise SystemExit(code) from None
+        raise RecipeExit(code) from None
     finally:
         sys.argv = saved
 try:
@@ -60,9 +63,14 @@ finally:
 /** The exit status a finished recipe execution stands for. */
 export function exitStatus(language: KernelLanguage, reply: { status: string; ename?: string; evalue?: string }): number {
   if (reply.status === 'ok') return 0;
-  if (language === 'python' && reply.ename === 'SystemExit') return Number.parseInt(reply.evalue ?? '', 10) || 1;
-  const match = /exited with status (\d+)/.exec(reply.evalue ?? '');
-  return match ? Number(match[1]) : 1;
+  return explicitExit(language, reply) ?? 1;
+}
+
+/** The status a script asked to exit with (sys.exit, quit(status =)), or undefined when it failed otherwise. */
+function explicitExit(language: KernelLanguage, reply: { ename?: string; evalue?: string }): number | undefined {
+  if (language === 'python') return reply.ename === 'RecipeExit' ? Number.parseInt(reply.evalue ?? '', 10) || 1 : undefined;
+  const match = /the recipe exited with status (\d+)/.exec(reply.evalue ?? '');
+  return match ? Number(match[1]) : undefined;
 }
 
 /** A recipe run: the script runs once, its stdout and stderr are the run's log, its exit status decides. */
@@ -78,15 +86,15 @@ export const recipeJob: RunJob = async (context) => {
   const { reply } = result;
   const code = exitStatus(language, reply);
   if (code === 0) return {};
-  const systemExit = language === 'python' && reply.ename === 'SystemExit';
+  // A script that chose its exit status failed on purpose: no traceback, no error name.
+  const chosen = explicitExit(language, reply) !== undefined;
   const traceback = errors.length > 0 ? errors : (reply.traceback ?? []);
-  if (traceback.length > 0 && !systemExit) context.output('stderr', `${traceback.join('\n')}\n`);
+  if (traceback.length > 0 && !chosen) context.output('stderr', `${traceback.join('\n')}\n`);
   return {
     failure: {
-      message: `${scriptName} exited with status ${code}${reply.ename && !systemExit ? ` (${reply.ename}: ${reply.evalue})` : ''}`,
+      message: `${scriptName} exited with status ${code}${reply.ename && !chosen ? ` (${reply.ename}: ${(reply.evalue ?? '').trim()})` : ''}`,
       exitCode: code,
-      ...(reply.ename ? { ename: reply.ename, evalue: reply.evalue ?? '' } : {}),
-      traceback,
+      ...(reply.ename && !chosen ? { ename: reply.ename, evalue: reply.evalue ?? '', traceback } : {}),
     },
   };
 };

@@ -325,8 +325,8 @@ export class RunService {
       // help to see what went wrong) and loses the working directory the run made.
       if (!outcome?.stop?.kernelGone && !(RunStop.from(signal.reason).kernelGone && signal.aborted)) {
         // Bounded: a kernel that ignored the interrupt is still busy and would never answer.
-        await withTimeout(this.collect(record, request, files, runFiles, workdir), COLLECT_TIMEOUT_MS, 'the kernel stayed busy').catch((error: unknown) =>
-          this.output(record.id, 'system', `Could not bring back the output files: ${describeError(error)}\n`),
+        await withTimeout(this.collect(record, request, files, runFiles, workdir), COLLECT_TIMEOUT_MS, 'the kernel stayed busy').catch(
+          (error: unknown) => this.output(record.id, 'system', `Could not bring back the output files: ${describeError(error)}\n`),
         );
       }
     }

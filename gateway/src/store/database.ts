@@ -76,6 +76,7 @@ const MIGRATIONS: readonly string[] = [
      owner TEXT NOT NULL,
      created_at TEXT NOT NULL,
      summary TEXT NOT NULL,
+     state TEXT NOT NULL,
      PRIMARY KEY (name, version)
    );`,
 ];

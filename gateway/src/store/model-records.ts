@@ -24,24 +24,40 @@ interface ModelRow {
 export class ModelRecords {
   constructor(private readonly db: Db) {}
 
-  /** The version a new training of `name` gets. */
-  nextVersion(name: string): number {
-    const row = this.db.prepare('SELECT MAX(version) AS latest FROM models WHERE name = ?').get(name) as { latest: number | null };
-    return (row.latest ?? 0) + 1;
+  /**
+   * Claims the next version of `name` for a training that starts now (one synchronous statement:
+   * two trainings of one name at once get different versions). It stays hidden until `complete`.
+   */
+  reserve(name: string, runId: string, owner: string): number {
+    const claim = this.db.transaction(() => {
+      const row = this.db.prepare('SELECT MAX(version) AS latest FROM models WHERE name = ?').get(name) as { latest: number | null };
+      const version = (row.latest ?? 0) + 1;
+      this.db
+        .prepare("INSERT INTO models (name, version, run_id, owner, created_at, summary, state) VALUES (?, ?, ?, ?, ?, '{}', 'training')")
+        .run(name, version, runId, owner, new Date().toISOString());
+      return version;
+    });
+    return claim();
   }
 
-  add(model: ModelVersion): void {
+  /** The training finished and its files are kept: the version becomes visible. */
+  complete(name: string, version: number, summary: Record<string, unknown>): void {
     this.db
-      .prepare('INSERT INTO models (name, version, run_id, owner, created_at, summary) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(model.name, model.version, model.runId, model.owner, model.createdAt, JSON.stringify(model.summary));
+      .prepare("UPDATE models SET summary = ?, created_at = ?, state = 'ready' WHERE name = ? AND version = ?")
+      .run(JSON.stringify(summary), new Date().toISOString(), name, version);
+  }
+
+  /** The training failed: its version number is given up (a later training takes the next one). */
+  release(name: string, version: number): void {
+    this.db.prepare("DELETE FROM models WHERE name = ? AND version = ? AND state = 'training'").run(name, version);
   }
 
   /** A version, or the latest when `version` is undefined. */
   find(name: string, version?: number): ModelVersion | undefined {
     const row = (
       version === undefined
-        ? this.db.prepare('SELECT * FROM models WHERE name = ? ORDER BY version DESC LIMIT 1').get(name)
-        : this.db.prepare('SELECT * FROM models WHERE name = ? AND version = ?').get(name, version)
+        ? this.db.prepare("SELECT * FROM models WHERE name = ? AND state = 'ready' ORDER BY version DESC LIMIT 1").get(name)
+        : this.db.prepare("SELECT * FROM models WHERE name = ? AND version = ? AND state = 'ready'").get(name, version)
     ) as ModelRow | undefined;
     return row ? fromRow(row) : undefined;
   }
@@ -49,8 +65,8 @@ export class ModelRecords {
   list(name?: string): ModelVersion[] {
     const rows = (
       name === undefined
-        ? this.db.prepare('SELECT * FROM models ORDER BY name, version').all()
-        : this.db.prepare('SELECT * FROM models WHERE name = ? ORDER BY version').all(name)
+        ? this.db.prepare("SELECT * FROM models WHERE state = 'ready' ORDER BY name, version").all()
+        : this.db.prepare("SELECT * FROM models WHERE name = ? AND state = 'ready' ORDER BY version").all(name)
     ) as ModelRow[];
     return rows.map(fromRow);
   }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seededUniform } from '../../support/seeded-random';
 import type { RunRecord } from '../../../gateway/src/runner/run';
 import type { RunLogEntry } from '../../../gateway/src/runner/run-log';
 import { berth, buildGateway } from '../../support/berth-cli';
@@ -19,21 +20,9 @@ jest.setTimeout(120_000);
 // Synthetic datasets: deterministic (seeded), small, with one column of pure noise that is not the
 // last column of the file.
 
-/** mulberry32: a small seeded generator of uniform numbers in [0, 1). */
-function uniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Standard normal numbers (Box-Muller), rounded to 4 decimals so CSV and Parquet carry the same values. */
 function normal(seed: number): () => number {
-  const next = uniform(seed);
+  const next = seededUniform(seed);
   return () => {
     const u = 1 - next();
     const v = next();

@@ -117,11 +117,7 @@ describe('notebook runs (local kernels, REST API)', () => {
   test('a kernel that dies mid-run fails the run with the reason; the gateway serves on', async () => {
     const { record } = await runToEnd(gw, {
       kind: 'notebook',
-      notebook: notebook([
-        cell('print("alive")'),
-        cell('import os\nos._exit(7)'),
-        cell('print("never")'),
-      ]),
+      notebook: notebook([cell('print("alive")'), cell('import os\nos._exit(7)'), cell('print("never")')]),
     });
     expect(record.status).toBe('failed');
     expect(record.failure!.message).toMatch(/kernel died/i);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { serializeNotebook } from '../../runner/notebook';
+import { parseNotebook, serializeNotebook } from '../../runner/notebook';
 import { parseCliValue, parseYamlParameters, type Parameters } from '../../runner/parameters';
 import { commonRequestFields } from '../run/run-flags';
 import { executeRun, exitCodeOf, writeOut, type RunOutcome } from '../run/run-execution';
@@ -22,7 +22,7 @@ export async function runFile(
 /** papermill's order: -f files, then -y, then -p/-r pairs; later ones win. */
 function collectParameters(flags: RunFlags, pairs: { name: string; value: string; raw: boolean }[]): Parameters {
   const parameters: Parameters = {};
-  for (const path of flags.parametersFile ?? []) Object.assign(parameters, parseYamlParameters(readFileSync(path, 'utf8'), path));
+  for (const path of flags.parametersFile ?? []) Object.assign(parameters, parseYamlParameters(readText(path, 'parameters file'), path));
   if (flags.parametersYaml) Object.assign(parameters, parseYamlParameters(flags.parametersYaml, '-y'));
   for (const pair of pairs) parameters[pair.name] = pair.raw ? pair.value : parseCliValue(pair.value);
   return parameters;
@@ -32,7 +32,7 @@ async function runNotebook(file: string, flags: RunFlags, pairs: { name: string;
   const output = flags.output ?? join(dirname(file), `${basename(file, extname(file))}.output.ipynb`);
   const body = {
     kind: 'notebook',
-    notebook: JSON.parse(readFileSync(file, 'utf8')) as unknown,
+    notebook: parseNotebook(readText(file, 'notebook'), file),
     notebookName: basename(file),
     parameters: collectParameters(flags, pairs),
     ...(flags.timeoutCell !== undefined ? { cellTimeoutSeconds: flags.timeoutCell } : {}),
@@ -47,8 +47,18 @@ async function runNotebook(file: string, flags: RunFlags, pairs: { name: string;
 }
 
 async function runRecipe(file: string, args: string[], flags: RunFlags): Promise<number> {
-  const body = { kind: 'recipe', script: readFileSync(file, 'utf8'), scriptName: basename(file), args, ...commonRequestFields(flags) };
+  const body = { kind: 'recipe', script: readText(file, 'script'), scriptName: basename(file), args, ...commonRequestFields(flags) };
   return finish(await executeRun(body, flags, { showOutput: true }), flags, []);
+}
+
+/** A file the user named; a missing one is an error that names it. */
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new Error(`Cannot read the ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}.`);
+  }
 }
 
 /** Brings back the declared output files, says where things are, and gives the exit code. */

@@ -67,15 +67,8 @@ function printEntry(entry: RunLogEntry): void {
 
 export async function runLogs(id: string, flags: RunsFlags & { follow?: boolean }): Promise<void> {
   const client = new GatewayClient(gatewayTarget(flags));
-  if (flags.follow) {
-    await client.follow(id, printEntry);
-    return;
-  }
-  let ended = false;
-  await client.follow(id, (entry) => {
-    if (!ended) printEntry(entry);
-  });
-  ended = true;
+  if (flags.follow) await client.follow(id, printEntry);
+  else for (const entry of await client.logHistory(id)) printEntry(entry);
 }
 
 export async function cancelRun(id: string, flags: RunsFlags): Promise<void> {

@@ -1,3 +1,4 @@
+import { readEventStream } from '../../common/event-stream';
 import type { RunRecord } from '../../runner/run';
 import type { RunLogEntry } from '../../runner/run-log';
 
@@ -52,26 +53,22 @@ export class GatewayClient {
     return (await this.json<{ models: Record<string, unknown>[] }>('GET', 'api/berth/models')).models;
   }
 
+  /** What the run's log holds now (JSON lines), without waiting for more. */
+  async logHistory(id: string): Promise<RunLogEntry[]> {
+    const text = await (await this.fetch('GET', `api/berth/runs/${encodeURIComponent(id)}/logs`)).text();
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as RunLogEntry);
+  }
+
   /** The run's log: what was kept, then live until the run ends (Server-Sent Events); resolves with the final record. */
   async follow(id: string, onEntry: (entry: RunLogEntry) => void): Promise<RunRecord> {
     const response = await this.fetch('GET', `api/berth/runs/${encodeURIComponent(id)}/logs`, undefined, { Accept: 'text/event-stream' });
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = block
-          .split('\n')
-          .filter((line) => line.startsWith('data: '))
-          .map((line) => line.slice(6))
-          .join('\n');
-        if (!data) continue;
-        const parsed = JSON.parse(data) as RunLogEntry | { type: 'end'; run: RunRecord };
-        if (parsed.type === 'end') return parsed.run;
-        onEntry(parsed);
-      }
+    for await (const data of readEventStream(response.body as unknown as AsyncIterable<Uint8Array>)) {
+      const parsed = JSON.parse(data) as RunLogEntry | { type: 'end'; run: RunRecord };
+      if (parsed.type === 'end') return parsed.run;
+      onEntry(parsed);
     }
     return this.get(id); // the stream ended without its "end" event (gateway stopped): say where the run stands
   }

@@ -75,18 +75,23 @@ export class MlRuns {
     const request = context.request;
     if (request.kind !== 'ml') throw new Error('the ML job needs an ML run');
     const ml = request.ml;
-    const version = ml.action === 'train' ? this.models.nextVersion(ml.modelName) : undefined;
-    const spec =
-      ml.action === 'train'
-        ? { ...ml, outputDir: OUTPUT_DIR, version }
-        : { action: ml.action, dataset: ml.dataset, model: STAGED_MODEL, outputDir: OUTPUT_DIR };
-    const code = `${this.source()}\nimport json as _berth_json\nberth_ml_main(_berth_json.loads(${literal(JSON.stringify(spec))}))\ndel _berth_json`;
-    const outcome = await runProgram(context, code);
-    if (outcome.failure || outcome.stop) return outcome;
-    const written = await context.files.list([`${OUTPUT_DIR}/*`]);
-    for (const path of written) context.runFiles.saveArtifact(path.slice(OUTPUT_DIR.length + 1), await context.files.get(path));
-    if (ml.action === 'train') this.keep(ml.modelName, version!, context);
-    return {};
+    const version = ml.action === 'train' ? this.models.reserve(ml.modelName, context.run.id, context.run.owner) : undefined;
+    try {
+      const spec =
+        ml.action === 'train'
+          ? { ...ml, outputDir: OUTPUT_DIR, version }
+          : { action: ml.action, dataset: ml.dataset, model: STAGED_MODEL, outputDir: OUTPUT_DIR };
+      const code = `${this.source()}\nimport json as _berth_json\nberth_ml_main(_berth_json.loads(${literal(JSON.stringify(spec))}))\ndel _berth_json`;
+      const outcome = await runProgram(context, code);
+      if (outcome.failure || outcome.stop) return outcome;
+      const written = await context.files.list([`${OUTPUT_DIR}/*`]);
+      for (const path of written) context.runFiles.saveArtifact(path.slice(OUTPUT_DIR.length + 1), await context.files.get(path));
+      if (ml.action === 'train') this.keep(ml.modelName, version!, context);
+      return {};
+    } finally {
+      // A training that did not keep its model gives its version number up.
+      if (version !== undefined && ml.action === 'train') this.models.release(ml.modelName, version);
+    }
   };
 
   /** Files a training wrote become the model's new version. */
@@ -101,7 +106,7 @@ export class MlRuns {
       }
     }
     const summary = JSON.parse(readFileSync(context.runFiles.artifactPath('model.json'), 'utf8')) as Record<string, unknown>;
-    this.models.add({ name, version, runId: context.run.id, owner: context.run.owner, createdAt: new Date().toISOString(), summary });
+    this.models.complete(name, version, summary);
     context.output('system', `Model ${name} version ${version} kept.\n`);
   }
 

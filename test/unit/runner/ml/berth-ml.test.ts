@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { normalFrom, seededUniform } from '../../../support/seeded-random';
 
 // berth_ml.py is what the gateway sends to a kernel: these tests run it under Debian's Python
 // (python3-sklearn and python3-pandas) the same way, its source exec'd and berth_ml_main called.
@@ -57,29 +58,13 @@ function failure(outcome: Outcome): string {
   return outcome.error.message;
 }
 
-// Deterministic data: mulberry32 and Box-Muller.
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
-
 const COLORS = ['red', 'green', 'blue'] as const;
 const COLOR_EFFECT: Record<(typeof COLORS)[number], number> = { red: 2, green: 0, blue: -2 };
 
 /** y = 1 when 2*x1 - x2 + effect(color) + noise > 0; `noise` is a column the label ignores. */
 function classificationCsv(rows: number, seed: number, withTarget = true): string {
-  const random = rng(seed);
-  const gauss = normal(random);
+  const random = seededUniform(seed);
+  const gauss = normalFrom(random);
   const lines = [withTarget ? 'x1,x2,color,noise,label' : 'x1,x2,color,noise'];
   for (let i = 0; i < rows; i++) {
     const x1 = gauss();
@@ -95,7 +80,7 @@ function classificationCsv(rows: number, seed: number, withTarget = true): strin
 
 /** y = 3*x1 + 2*x2 + noise; `noise` is a column y ignores. */
 function regressionCsv(rows: number, seed: number): string {
-  const gauss = normal(rng(seed));
+  const gauss = normalFrom(seededUniform(seed));
   const lines = ['x1,x2,noise,y'];
   for (let i = 0; i < rows; i++) {
     const x1 = gauss();
