@@ -40,7 +40,7 @@ const GROUP_EFFECT: Record<string, number> = { a: 0, b: 1.5, c: -1.5 };
 /** Classification: label = 1 when 1.6·x1 − 1.2·x2 + group effect + small noise > 0; `noise` plays no part. */
 function classificationData(rows: number, seed: number): Dataset {
   const gauss = normal(seed);
-  const pick = uniform(seed + 1);
+  const pick = seededUniform(seed + 1);
   const data: (number | string)[][] = [];
   for (let i = 0; i < rows; i++) {
     const x1 = gauss();
