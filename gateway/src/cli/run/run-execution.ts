@@ -1,12 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Notebook } from '../../runner/notebook';
+import { parseNotebook, type Notebook } from '../../runner/notebook';
 import type { RunRecord } from '../../runner/run';
 import type { RunLogEntry } from '../../runner/run-log';
 import { GatewayClient, gatewayTarget } from './gateway-client';
 import type { CommonRunFlags } from './run-flags';
 import { RunProgress } from './run-progress';
+
+/** How often `--gateway` runs fetch the output notebook while cells finish. */
+const REMOTE_NOTEBOOK_MS = 2000;
 
 export interface RunOutcome {
   readonly record: RunRecord;
@@ -33,13 +36,24 @@ export async function executeRun(
     const client = new GatewayClient(gatewayTarget(flags));
     const submitted = await client.submit(body);
     process.stderr.write(`[berth] run ${submitted.id} on ${submitted.kernelName} (${submitted.execConfig})\n`);
-    const record = await client.follow(submitted.id, (entry) => progress.onEntry(entry));
+    // The output notebook is fetched as cells finish (at most every REMOTE_NOTEBOOK_MS), then once at the end.
+    let fetching: Promise<void> = Promise.resolve();
+    let lastFetch = 0;
+    const fetchNotebook = (): Promise<void> => {
+      if (!options.onNotebook || submitted.kind !== 'notebook') return fetching;
+      lastFetch = Date.now();
+      fetching = fetching.then(async () => {
+        const text = (await client.artifact(submitted.id, 'output.ipynb').catch(() => undefined))?.toString('utf8');
+        if (text) options.onNotebook!(parseNotebook(text, 'the output notebook'));
+      });
+      return fetching;
+    };
+    const record = await client.follow(submitted.id, (entry) => {
+      progress.onEntry(entry);
+      if (entry.type === 'progress' && entry.phase === 'end' && Date.now() - lastFetch >= REMOTE_NOTEBOOK_MS) void fetchNotebook();
+    });
     progress.finish(record);
-    if (options.onNotebook && record.kind === 'notebook') {
-      const { parseNotebook } = await import('../../runner/notebook');
-      const text = (await client.artifact(record.id, 'output.ipynb').catch(() => undefined))?.toString('utf8');
-      if (text) options.onNotebook(parseNotebook(text, 'the output notebook'));
-    }
+    await fetchNotebook();
     return {
       record,
       artifact: (path) => client.artifact(record.id, path),
