@@ -25,14 +25,24 @@ type Listener = (entry: RunLogEntry) => void;
  */
 export class RunLogs {
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** Runs whose folder exists already: one mkdir per run, not per line (a line per cell start and end). */
+  private readonly folders = new Set<string>();
 
   constructor(private readonly pathOf: (runId: string) => string) {}
 
   append(runId: string, entry: RunLogEntry): void {
     const path = this.pathOf(runId);
-    mkdirSync(dirname(path), { recursive: true });
+    if (!this.folders.has(runId)) {
+      mkdirSync(dirname(path), { recursive: true });
+      this.folders.add(runId);
+    }
     appendFileSync(path, `${JSON.stringify(entry)}\n`);
     for (const listener of this.listeners.get(runId) ?? []) listener(entry);
+  }
+
+  /** The run has ended: nothing more is appended (its folder need not be remembered). */
+  ended(runId: string): void {
+    this.folders.delete(runId);
   }
 
   /** What the run logged so far. */

@@ -379,6 +379,7 @@ export class RunService {
     const done = this.update(record, { status, endedAt: new Date().toISOString(), ...(failure ? { failure } : {}) }, failure?.message);
     this.log.info({ runId: record.id, status, ...(failure ? { reason: failure.message } : {}) }, 'run ended');
     this.hooks.delete(record.id);
+    this.logs.ended(record.id);
     for (const resolve of this.waiters.get(record.id) ?? []) resolve(done);
     this.waiters.delete(record.id);
     return done;
