@@ -1,6 +1,7 @@
 import { executeNotebook, pendingNotebook } from './notebook-executor';
 import { parseNotebook, serializeNotebook, type Notebook } from './notebook';
-import { injectParameters, parameterLanguage } from './parameters';
+import { injectParameters } from './parameters/inject';
+import { parameterLanguage } from './parameters/notebook-language';
 import type { RunRequest } from './run';
 import type { RunFiles } from './run-files';
 import type { RunJob } from './run-job';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Parameters } from './parameters';
+import type { Parameters } from './parameters/parameter-value';
 
 /**
  * A batch run: what to run (a notebook, a Python or R recipe, an ML action), where (a kernelspec,

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseNotebook, serializeNotebook } from '../../runner/notebook';
-import { parseCliValue, parseYamlParameters, type Parameters } from '../../runner/parameters';
+import { parseCliValue } from '../../runner/parameters/cli-values';
+import type { Parameters } from '../../runner/parameters/parameter-value';
+import { parseYamlParameters } from '../../runner/parameters/yaml-parameters';
 import { commonRequestFields } from '../run/run-flags';
 import { executeRun, exitCodeOf, writeOut, type RunOutcome } from '../run/run-execution';
 import type { RunFlags } from './run';

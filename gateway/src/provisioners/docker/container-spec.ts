@@ -15,7 +15,10 @@ export const CONTAINER_LABELS = {
   owner: 'berth.io/owner',
 } as const;
 
-/** Where the connection file is copied in before the container starts (the HMAC key never sits in the container's config). */
+/**
+ * Where the kernel finds its connection file: bind-mounted read-only on a local daemon, copied in
+ * before start on a remote one (the HMAC key never sits in the container's config).
+ */
 export const CONNECTION_DIR = '/tmp/berth-kernel';
 export const CONNECTION_FILE = `${CONNECTION_DIR}/connection.json`;
 

@@ -42,8 +42,9 @@ const CONTAINER_PORTS = [50001, 50002, 50003, 50004, 50005];
 /**
  * The `docker` backend: one container per kernel from the code env's image (or the exec
  * config's base image), with the exec config's limits, as a non-root user with every capability
- * dropped. The connection file is copied in before the container starts, so the HMAC key is in
- * neither the container's config nor its environment.
+ * dropped. The connection file is bind-mounted read-only (local daemons) or copied in before
+ * the container starts (remote ones), so the HMAC key is in neither the container's config nor
+ * its environment.
  */
 export class DockerProvisioner implements KernelProvisioner {
   readonly name = 'docker' as const;
