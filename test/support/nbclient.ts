@@ -45,11 +45,11 @@ nbformat.write(nb, out)
 /** Executes a notebook file with Debian's nbclient on kernelspec `kernelName`, working directory `cwd`, and returns the executed notebook (parsed JSON). Honors `raises-exception` tags (nbclient default), allow_errors false, a per-cell timeout. Throws with nbclient's stderr when execution fails. */
 export async function executeWithNbclient(
   notebookPath: string,
-  options: { kernelName: string; cwd: string; timeoutSeconds?: number },
+  options: { kernelName: string; cwd: string; timeoutSeconds?: number; overallTimeoutSeconds?: number },
 ): Promise<Record<string, unknown>> {
   const cellTimeout = Math.max(1, Math.ceil(options.timeoutSeconds ?? 60));
   const codeCells = await countCodeCells(notebookPath);
-  const overallMs = (STARTUP_ALLOWANCE_SECONDS + cellTimeout * Math.max(1, codeCells)) * 1000;
+  const overallMs = (options.overallTimeoutSeconds ?? STARTUP_ALLOWANCE_SECONDS + cellTimeout * Math.max(1, codeCells)) * 1000;
 
   const scratch = await mkdtemp(join(tmpdir(), 'berth-nbclient-'));
   const outPath = join(scratch, 'executed.ipynb');

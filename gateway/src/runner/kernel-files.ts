@@ -4,6 +4,7 @@ export type KernelLanguage = 'python' | 'r';
 
 /** Base64 text per request: big enough to move megabytes quickly, small enough for any iopub buffer. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
+const DEFAULT_ANSWER_TIMEOUT_MS = 120_000;
 
 /** Strings embedded in kernel code: a JSON string literal is also a valid Python and R string literal. */
 const literal = (value: string): string => JSON.stringify(value);
@@ -18,6 +19,10 @@ export class KernelFiles {
   constructor(
     private readonly link: KernelLink,
     readonly language: KernelLanguage,
+    /** The run's signal: a cancel or timeout also ends a transfer that waits on the kernel. */
+    private readonly signal?: AbortSignal,
+    /** A kernel that does not answer the gateway's own code within this long fails the step, never hangs it. */
+    private readonly answerTimeoutMs = DEFAULT_ANSWER_TIMEOUT_MS,
   ) {}
 
   /**
@@ -138,7 +143,7 @@ del _berth_remove`
   private async run(code: string, what: string): Promise<string> {
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const reply = await this.link.execute(
+    const execution = this.link.execute(
       code,
       (message: IopubMessage) => {
         if (message.header.msg_type !== 'stream') return;
@@ -146,6 +151,23 @@ del _berth_remove`
       },
       { storeHistory: false },
     );
+    execution.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Could not ${what} in the kernel: it did not answer within ${this.answerTimeoutMs / 1000} s.`)),
+        this.answerTimeoutMs,
+      );
+      onAbort = () => reject(this.signal!.reason);
+      if (this.signal?.aborted) onAbort();
+      else this.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    stopped.catch(() => undefined);
+    const reply = await Promise.race([execution, stopped]).finally(() => {
+      clearTimeout(timer);
+      if (onAbort) this.signal?.removeEventListener('abort', onAbort);
+    });
     if (reply.status !== 'ok') {
       const detail = [reply.ename, reply.evalue].filter(Boolean).join(': ') || stderr.join('').trim() || reply.status;
       throw new Error(`Could not ${what} in the kernel: ${detail}`);

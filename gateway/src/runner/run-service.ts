@@ -297,12 +297,13 @@ export class RunService {
     link: KernelLink,
     signal: AbortSignal,
   ): Promise<RunJobOutcome> {
-    const files = new KernelFiles(link, kernelLanguage(kernel));
+    const files = new KernelFiles(link, kernelLanguage(kernel), signal);
     const runFiles = this.files(record.id);
     const workdir = await files.enterWorkdir(request.cwd, record.id);
     this.output(record.id, 'system', `Kernel ${kernel.name} (${record.execConfig}) ready; working directory ${workdir}\n`);
     for (const input of request.inputs) await files.put(input.path, runFiles.readInput(input.path));
     if (request.kind === 'recipe') await files.put(recipeFileName(request.scriptName), Buffer.from(request.script, 'utf8'));
+    if (request.inputs.length > 0) this.output(record.id, 'system', `Staged ${request.inputs.length} input file(s)\n`);
     const job: RunJob = request.kind === 'notebook' ? notebookJob : request.kind === 'recipe' ? recipeJob : this.deps.ml.job;
     const hooks = this.hooks.get(record.id);
     let outcome: RunJobOutcome | undefined;
@@ -325,7 +326,9 @@ export class RunService {
       // help to see what went wrong) and loses the working directory the run made.
       if (!outcome?.stop?.kernelGone && !(RunStop.from(signal.reason).kernelGone && signal.aborted)) {
         // Bounded: a kernel that ignored the interrupt is still busy and would never answer.
-        await withTimeout(this.collect(record, request, files, runFiles, workdir), COLLECT_TIMEOUT_MS, 'the kernel stayed busy').catch(
+        // Its own transfers: the run's signal may be aborted by now (cancel, timeout), the kernel still answers.
+        const collecting = new KernelFiles(link, files.language);
+        await withTimeout(this.collect(record, request, collecting, runFiles, workdir), COLLECT_TIMEOUT_MS, 'the kernel stayed busy').catch(
           (error: unknown) => this.output(record.id, 'system', `Could not bring back the output files: ${describeError(error)}\n`),
         );
       }

@@ -30,6 +30,11 @@ const CORPUS = join(__dirname, '..', '..', 'fixtures', 'notebooks');
 const CONCURRENCY = 2;
 /** The per-cell timeout, the same for both executors. */
 const CELL_TIMEOUT_SECONDS = 60;
+/**
+ * Each side's whole run is bounded well below jest's test timeout, so a stuck run fails with its
+ * own message (which side, which notebook, what it was doing) instead of a bare jest timeout.
+ */
+const RUN_TIMEOUT_SECONDS = 150;
 
 /** The parameterized notebooks, and what each runs with the second time. */
 const PARAMETERS: Record<string, Parameters> = {
@@ -110,7 +115,12 @@ async function runWithBerth(item: Case): Promise<BerthRun> {
     ...(item.parameters ? { parameters: item.parameters } : {}),
     cwd,
     cellTimeoutSeconds: CELL_TIMEOUT_SECONDS,
+    timeoutSeconds: RUN_TIMEOUT_SECONDS,
   });
+  if (record.status !== 'succeeded') {
+    const log = await (await gw.api(`api/berth/runs/${record.id}/logs`)).text();
+    throw new Error(`Berth's run of ${stem(item)} ended ${record.status}: ${record.failure?.message}\nits log:\n${log.slice(-4000)}`);
+  }
   const output = await outputNotebook(gw, record.id);
   return { record, output, cells: normaliseNotebook(output) };
 }
@@ -125,7 +135,12 @@ async function runWithNbclient(item: Case): Promise<NormalisedCell[]> {
     path = join(mkdtempSync(join(scratch, `${stem(item)}-input-`)), item.notebook.file);
     writeFileSync(path, serializeNotebook(injected));
   }
-  const executed = await executeWithNbclient(path, { kernelName: item.notebook.kernelName, cwd, timeoutSeconds: CELL_TIMEOUT_SECONDS });
+  const executed = await executeWithNbclient(path, {
+    kernelName: item.notebook.kernelName,
+    cwd,
+    timeoutSeconds: CELL_TIMEOUT_SECONDS,
+    overallTimeoutSeconds: RUN_TIMEOUT_SECONDS,
+  });
   return normaliseNotebook(executed);
 }
 
