@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import { LABELS, MANAGED_BY_VALUE } from '../../common/labels';
 import type { DockerExecConfig } from '../../execution/execution-config';
+import type { KernelContainerPlan } from '../container-plan';
 
 /**
  * The container of one kernel, as a pure function of its launch plan: image, user, limits,
@@ -22,19 +23,8 @@ export const CONTAINER_LABELS = {
 export const CONNECTION_DIR = '/tmp/berth-kernel';
 export const CONNECTION_FILE = `${CONNECTION_DIR}/connection.json`;
 
-export interface ContainerPlan {
-  readonly kernelId: string;
-  readonly image: string;
+export interface ContainerPlan extends KernelContainerPlan {
   readonly execConfig: DockerExecConfig;
-  readonly codeEnvId?: string;
-  readonly owner: string;
-  readonly gatewayId: string;
-  /** The kernelspec's language: python or r (the entrypoint starts ipykernel or IRkernel). */
-  readonly language: string;
-  /** Exec config env, the kernelspec's env and the client's KERNEL_* variables, merged in that order. */
-  readonly env: Readonly<Record<string, string>>;
-  /** A name for `docker ps`; unique per launch (a restart makes a new container). */
-  readonly name: string;
   /** Host path of the connection file to bind-mount read-only (local daemons); else it is copied in before start. */
   readonly connectionMount?: string;
 }

@@ -13,6 +13,7 @@ import { MANAGED_BY_VALUE } from '../../common/labels';
 import type { ExecConfig } from '../../execution/execution-config';
 import { PORT_NAMES, type KernelPorts } from '../../protocol/connection-info';
 import { CONNECTION_DIR, CONNECTION_FILE, CONTAINER_LABELS, entrypointLanguage } from '../docker/container-spec';
+import type { KernelContainerPlan } from '../container-plan';
 
 /**
  * The pod of one kernel and the Secret holding its connection file, as pure functions of its
@@ -65,21 +66,9 @@ const PORT_LABELS: Record<keyof KernelPorts, string> = {
 
 const RESOURCE_NVIDIA_GPU = 'nvidia.com/gpu';
 
-export interface PodPlan {
-  readonly kernelId: string;
-  /** The full image reference, already in the exec config's registry. */
-  readonly image: string;
+export interface PodPlan extends KernelContainerPlan {
+  /** `name` is the pod's: a DNS label unique per launch, see kernelPodName. */
   readonly execConfig: KubernetesExecConfig;
-  readonly codeEnvId?: string;
-  /** The user the kernel belongs to, exactly (a label gets a sanitised form, an annotation this). */
-  readonly owner: string;
-  readonly gatewayId: string;
-  /** The kernelspec's language: python or r (the entrypoint starts ipykernel or IRkernel). */
-  readonly language: string;
-  /** Exec config env, the code env's, the kernelspec's and the client's KERNEL_* variables, merged in that order. */
-  readonly env: Readonly<Record<string, string>>;
-  /** Pod name, unique per launch (a restart makes a new pod): a DNS label, see kernelPodName. */
-  readonly name: string;
   /** Name of the Secret holding the connection file, see connectionSecretName. */
   readonly secretName: string;
   /** The ports the kernel listens on in the pod (those of its connection file). */
