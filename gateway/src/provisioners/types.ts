@@ -25,19 +25,9 @@ export interface LaunchRequest {
   readonly owner: string;
 }
 
-/**
- * Progress a launch reports, shown to clients as kernel events. `scheduling`: a Kubernetes pod is
- * created and waits for a node; `pulling-image` and `starting-container` mean the same for
- * containers and pods.
- */
+/** Progress a launch reports, shown to clients as kernel events. */
 export type LaunchStage =
-  | 'allocating-ports'
-  | 'starting-process'
-  | 'pulling-image'
-  | 'creating-container'
-  | 'scheduling'
-  | 'starting-container'
-  | 'waiting-for-kernel';
+  'allocating-ports' | 'starting-process' | 'pulling-image' | 'creating-container' | 'starting-container' | 'waiting-for-kernel';
 
 /** The serialisable part of a provisioned kernel, persisted so a restarted gateway can reattach. */
 export interface ProvisionerRecord {
