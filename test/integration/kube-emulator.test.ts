@@ -263,7 +263,8 @@ test('a pod goes Pending → Running → Succeeded, with its secret volume, secr
   const cs = status.containerStatuses![0];
   expect(cs).toMatchObject({ name: 'main', ready: true, started: true, restartCount: 0, image: IMAGE });
   expect(cs.containerID).toMatch(/^docker:\/\/[0-9a-f]{64}$/);
-  expect(cs.imageID).toMatch(/^docker:\/\/sha256:/);
+  // As the kubelet reports it: docker-pullable://repo@sha256:… once the image has a registry digest.
+  expect(cs.imageID).toMatch(/^(docker:\/\/sha256:|docker-pullable:\/\/.+@sha256:)/);
   expect(cs.state?.running?.startedAt).toBeDefined();
   expect(Object.fromEntries(status.conditions!.map((c) => [c.type, c.status]))).toEqual({
     PodReadyToStartContainers: 'True',
@@ -333,8 +334,11 @@ test('list with label and field selectors, limit/continue; watch from a resource
   await off('sel-b', { app: 'sel', tier: 'b' });
   await off('sel-none', { app: 'sel' });
   await off('other', { app: 'other' });
+  // Only this test's pods: an earlier test's pod may still be terminating (graceful delete) in the namespace.
   const names = async (labelSelector?: string, fieldSelector?: string): Promise<string[]> =>
-    (await core.listNamespacedPod({ namespace: NS, labelSelector, fieldSelector })).items.map((p) => p.metadata!.name!);
+    (await core.listNamespacedPod({ namespace: NS, labelSelector, fieldSelector })).items
+      .map((p) => p.metadata!.name!)
+      .filter((name) => name.startsWith('sel-') || name === 'other');
   expect(await names('app=sel')).toEqual(['sel-a', 'sel-b', 'sel-none']);
   expect(await names('app=sel,tier')).toEqual(['sel-a', 'sel-b']);
   expect(await names('app=sel,tier!=a')).toEqual(['sel-b', 'sel-none']);
