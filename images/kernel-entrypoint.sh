@@ -5,7 +5,8 @@
 #   BERTH_CONNECTION_FILE=/path/connection.json   a file mounted or copied into the container
 #   BERTH_CONNECTION_INFO='{"ip":…,"key":…}'      the connection JSON itself (written to a 0600 file here)
 #
-# BERTH_KERNEL_LANGUAGE picks the kernel: python (ipykernel, the default) or r (IRkernel).
+# BERTH_KERNEL_LANGUAGE picks the kernel: python (ipykernel, the default) or r (IRkernel);
+# BERTH_KERNEL_IP, when set, is the address the kernel binds instead of the file's "ip".
 # Arguments, when given, are run instead of a kernel (e.g. `docker run IMAGE python3 -c …`).
 set -eu
 
@@ -36,6 +37,17 @@ elif [ -n "${BERTH_CONNECTION_INFO:-}" ]; then
   unset BERTH_CONNECTION_INFO
 else
   die "set BERTH_CONNECTION_FILE (a connection file path) or BERTH_CONNECTION_INFO (the connection JSON)"
+fi
+
+# BERTH_KERNEL_IP (a Kubernetes pod's status.podIP) replaces the file's "ip": the kernel binds its
+# pod's address rather than every interface, which matters where pods share the node's network.
+if [ -n "${BERTH_KERNEL_IP:-}" ]; then
+  case "$BERTH_KERNEL_IP" in
+    *[!0-9A-Fa-f.:]*) die "BERTH_KERNEL_IP=$BERTH_KERNEL_IP is not an IP address" ;;
+  esac
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/berth-kernel.XXXXXX")
+  (umask 077 && sed "s/\"ip\": *\"[^\"]*\"/\"ip\": \"$BERTH_KERNEL_IP\"/" "$connection_file" >"$dir/connection.json")
+  connection_file="$dir/connection.json"
 fi
 
 case "${BERTH_KERNEL_LANGUAGE:-python}" in

@@ -15,6 +15,7 @@ import { SessionManager } from './kernels/session-manager';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { DockerProvisioner } from './provisioners/docker/docker-provisioner';
 import { gatewayId } from './provisioners/gateway-id';
+import { KubernetesProvisioner } from './provisioners/kubernetes/kubernetes-provisioner';
 import { kernelBaseEnv, LocalProvisioner } from './provisioners/local/local-provisioner';
 import { ProvisionerRouter } from './provisioners/provisioner-router';
 import { defaultKernelPortRange, PortAllocator } from './provisioners/local/port-allocator';
@@ -116,15 +117,24 @@ export function createGateway(config: GatewayConfig, overrides: GatewayOverrides
     cwd: process.cwd(),
     baseEnv: overrides.kernelEnv ?? kernelBaseEnv(process.env),
   });
+  // One id for every backend: what this gateway started, on any daemon or cluster, carries it.
+  const ownId = gatewayId(dataDir);
   const docker = new DockerProvisioner({
     ports,
     runtimeDir: join(dataDir, 'runtime'),
-    gatewayId: gatewayId(dataDir),
+    gatewayId: ownId,
     configDir: config.configDir ? resolve(config.configDir) : dataDir,
     execConfigs: () => registry.execConfigs(),
     log: log.child({ component: 'docker' }),
   });
-  const provisioner = new ProvisionerRouter([local, docker]);
+  const kubernetes = new KubernetesProvisioner({
+    ports,
+    gatewayId: ownId,
+    configDir: config.configDir ? resolve(config.configDir) : dataDir,
+    execConfigs: () => registry.execConfigs(),
+    log: log.child({ component: 'kubernetes' }),
+  });
+  const provisioner = new ProvisionerRouter([local, docker, kubernetes]);
   // Metrics and the kernel manager refer to each other (kernel counts; start latency), as do
   // kernels and sessions (a removed kernel ends its sessions): late-bound through closures.
   let sessions: SessionManager | undefined = undefined;

@@ -4,15 +4,14 @@
 // (nothing can be pulled here); every container the emulator starts is removed by stop().
 import { PassThrough } from 'node:stream';
 import Dockerode from 'dockerode';
+import * as k8s from '@kubernetes/client-node';
 import type { CoreV1Api, KubeConfig, CoreV1Event, V1Pod, V1Status } from '@kubernetes/client-node';
 import { start, type KubeEmulator } from '../support/kube-emulator';
-import { loadKubeClient, type KubeClient } from '../support/kube-client';
 
 const IMAGE = 'berth/os-bookworm:latest';
 const NS = 'emu-test';
 const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
 
-let k8s: KubeClient;
 let kube: KubeEmulator;
 let kc: KubeConfig;
 let core: CoreV1Api;
@@ -127,13 +126,7 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Pr
   return false;
 }
 
-/** client-node's Dates come from the main realm, not the test's: instanceof Date does not hold. */
-function isDate(value: unknown): boolean {
-  return Object.prototype.toString.call(value) === '[object Date]';
-}
-
 beforeAll(async () => {
-  k8s = loadKubeClient();
   kube = await start({
     timings: { restartBackoffMs: 300, imagePullBackoffMs: 300, podSyncMs: 100, mountRetryMs: 100, bookmarkIntervalMs: 300 },
   });
@@ -173,7 +166,7 @@ test('kubeconfig: the named context over HTTPS with the CA, bearer token; a bad 
 test('namespaces: create, get, list; 409 AlreadyExists and 422 Invalid as Status objects', async () => {
   const ns = await core.readNamespace({ name: NS });
   expect(ns.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
-  expect(isDate(ns.metadata?.creationTimestamp)).toBe(true);
+  expect(ns.metadata?.creationTimestamp).toBeInstanceOf(Date);
   expect(ns.metadata?.labels).toEqual({ 'kubernetes.io/metadata.name': NS });
   expect(ns.status?.phase).toBe('Active');
   const names = (await core.listNamespace()).items.map((n) => n.metadata?.name);
@@ -383,7 +376,7 @@ test('deleting a running pod: Killing, docker stop with the grace period, final 
   // Running means the process started; the trap is set once it says so.
   expect(await eventually(async () => (await core.readNamespacedPodLog({ name: 'doomed', namespace: NS })) === 'ready\n')).toBe(true);
   const deleted = await core.deleteNamespacedPod({ name: 'doomed', namespace: NS, gracePeriodSeconds: 5 });
-  expect(isDate(deleted.metadata?.deletionTimestamp)).toBe(true);
+  expect(deleted.metadata?.deletionTimestamp).toBeInstanceOf(Date);
   expect(deleted.metadata?.deletionGracePeriodSeconds).toBe(5);
   const gone = await pods.until((e) => e.type === 'DELETED', 'DELETED');
   expect(gone.object.status?.phase).toBe('Succeeded');

@@ -551,7 +551,9 @@ function launchTimeoutMs(env: Readonly<Record<string, string>>, configuredMs: nu
 }
 
 function withStderr(error: unknown, stderrTail: string, kernelName: string): GatewayError {
-  const details = { kernelName, stderrTail };
+  // A backend that saw the kernel fail before handing it over may have read its output itself.
+  const own = error instanceof GatewayError ? error.details?.['stderrTail'] : undefined;
+  const details = { kernelName, stderrTail: stderrTail || (typeof own === 'string' ? own : '') };
   if (error instanceof GatewayError) {
     return new (error.constructor as new (message: string, options: object) => GatewayError)(error.message, {
       cause: error.cause,

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ForbiddenError, InvalidInputError, NotFoundError, NotImplementedError } from '../common/errors';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors';
 import type { CodeEnv } from '../execution/code-env';
 import type { ConfigRegistry } from '../execution/config-registry';
 import { chooseExecConfig, describeAccess } from '../execution/exec-config-choice';
@@ -9,7 +9,7 @@ import { execConfigsForCodeEnv } from '../execution/kernel-pairs';
 import { Permissions } from '../execution/permissions';
 import type { KernelSpecCatalog } from './catalog';
 import type { ResolvedKernelSpec } from './kernelspec';
-import { baseKernelName, pairKernelspec } from './pair-specs';
+import { baseKernelName, interruptModeOn, pairKernelspec } from './pair-specs';
 
 export interface KernelTargetDefaults {
   /** The gateway's defaultKernelName: a plain spec, or a `<code-env>--<exec-config>` pair. */
@@ -82,8 +82,8 @@ export class KernelTargets {
   /**
    * Resolves a start request. A pair names its exec config; a plain spec takes the one the
    * cascade picks (gateway default → group default → KERNEL_EXECUTION_CONFIG). The caller must be
-   * allowed to use it. Local and Docker kernels launch; without an identity (internal callers) no
-   * permission is checked.
+   * allowed to use it. Without an identity (internal callers) no permission is checked. Kernels in
+   * Kubernetes pods are interrupted by message, whatever a plain kernelspec says.
    */
   resolveStart(name: string | undefined, identity: Identity | undefined, env: Readonly<Record<string, string>>): KernelTarget {
     const specName = name || this.defaultSpecName(identity);
@@ -116,12 +116,8 @@ export class KernelTargets {
       execConfig = found;
       if (identity) this.checkUse(identity, execConfig, `Exec config "${execConfig.id}"`);
     }
-    if (execConfig.backend === 'kubernetes') {
-      throw new NotImplementedError(
-        `Kernel spec "${specName}" runs on exec config "${execConfig.id}" (backend kubernetes), but this gateway does not launch Kubernetes kernels yet. Use a local or Docker kernelspec meanwhile.`,
-        { details: { kernelspec: specName, executionConfig: execConfig.id, backend: execConfig.backend } },
-      );
-    }
+    const interruptMode = interruptModeOn(execConfig, spec.spec.interrupt_mode);
+    if (interruptMode !== spec.spec.interrupt_mode) spec = { ...spec, spec: { ...spec.spec, interrupt_mode: interruptMode } };
     return { spec, execConfig, ...(pair ? { codeEnv: pair.codeEnv } : {}), env: { ...env } };
   }
 

@@ -1,5 +1,5 @@
 import { KERNEL_FOR_LANGUAGE, type CodeEnv } from '../execution/code-env';
-import type { ContainerExecConfig } from '../execution/execution-config';
+import type { ContainerExecConfig, ExecConfig } from '../execution/execution-config';
 import { pairKernelspecName } from '../execution/kernel-pairs';
 import type { ResolvedKernelSpec } from './kernelspec';
 
@@ -28,9 +28,18 @@ export function codeEnvImageRepository(codeEnv: CodeEnv, execConfig: ContainerEx
 }
 
 /**
+ * How a kernel on `execConfig` is interrupted: as its kernelspec says, except in a Kubernetes pod,
+ * which the API cannot send a signal: there by interrupt_request on the control channel.
+ */
+export function interruptModeOn(execConfig: ExecConfig, mode: ResolvedKernelSpec['spec']['interrupt_mode']): 'signal' | 'message' {
+  return execConfig.backend === 'kubernetes' ? 'message' : mode;
+}
+
+/**
  * The kernelspec of a code env × exec config pair: the language's base kernelspec (argv,
  * interrupt mode, logos) under the pair's name, with a display name and `metadata.berth`
- * describing where it runs. Pure: the caller finds the base spec and checks permissions.
+ * describing where it runs (and interrupt_mode "message" in Kubernetes pods). Pure: the caller
+ * finds the base spec and checks permissions.
  */
 export function pairKernelspec(codeEnv: CodeEnv, execConfig: ContainerExecConfig, base: ResolvedKernelSpec): ResolvedKernelSpec {
   const berth: PairMetadata = {
@@ -46,6 +55,7 @@ export function pairKernelspec(codeEnv: CodeEnv, execConfig: ContainerExecConfig
     spec: {
       ...base.spec,
       display_name: pairDisplayName(codeEnv, execConfig),
+      interrupt_mode: interruptModeOn(execConfig, base.spec.interrupt_mode),
       env: { ...base.spec.env, ...codeEnv.env, ...execConfig.env },
       metadata: { ...base.spec.metadata, berth },
     },

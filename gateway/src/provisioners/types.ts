@@ -25,9 +25,19 @@ export interface LaunchRequest {
   readonly owner: string;
 }
 
-/** Progress a launch reports, shown to clients as kernel events. */
+/**
+ * Progress a launch reports, shown to clients as kernel events. `scheduling`: a Kubernetes pod is
+ * created and waits for a node; `pulling-image` and `starting-container` mean the same for
+ * containers and pods.
+ */
 export type LaunchStage =
-  'allocating-ports' | 'starting-process' | 'pulling-image' | 'creating-container' | 'starting-container' | 'waiting-for-kernel';
+  | 'allocating-ports'
+  | 'starting-process'
+  | 'pulling-image'
+  | 'creating-container'
+  | 'scheduling'
+  | 'starting-container'
+  | 'waiting-for-kernel';
 
 /** The serialisable part of a provisioned kernel, persisted so a restarted gateway can reattach. */
 export interface ProvisionerRecord {

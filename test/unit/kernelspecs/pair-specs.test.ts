@@ -2,7 +2,7 @@ import { codeEnvSchema } from '../../../gateway/src/execution/code-env';
 import { execConfigSchema, type ContainerExecConfig } from '../../../gateway/src/execution/execution-config';
 import { pairKernelspecName } from '../../../gateway/src/execution/kernel-pairs';
 import type { ResolvedKernelSpec } from '../../../gateway/src/kernelspecs/kernelspec';
-import { codeEnvImageRepository, pairDisplayName, pairKernelspec } from '../../../gateway/src/kernelspecs/pair-specs';
+import { codeEnvImageRepository, interruptModeOn, pairDisplayName, pairKernelspec } from '../../../gateway/src/kernelspecs/pair-specs';
 
 const python3: ResolvedKernelSpec = {
   name: 'python3',
@@ -61,6 +61,19 @@ describe('pair kernelspecs', () => {
         },
       },
     });
+  });
+
+  it('are interrupted by message in Kubernetes pods, which cannot be signalled, and as the base spec says elsewhere', () => {
+    const k8s = execConfigSchema.parse({
+      id: 'k8s',
+      backend: 'kubernetes',
+      baseImage: 'b',
+      kubernetes: { registry: 'registry.example.com' },
+    }) as ContainerExecConfig;
+    expect(pairKernelspec(pandas, k8s, python3).spec.interrupt_mode).toBe('message');
+    expect(pairKernelspec(pandas, dockerSmall, python3).spec.interrupt_mode).toBe('signal');
+    expect(interruptModeOn(k8s, 'signal')).toBe('message');
+    expect(interruptModeOn(dockerSmall, 'message')).toBe('message');
   });
 
   it("put the exec config's registry in front of the image repository", () => {

@@ -164,6 +164,7 @@ test('the default pod, in full: hardened, never restarted, the connection file f
             { name: 'BERTH_KERNEL_LANGUAGE', value: 'python' },
             { name: 'KERNEL_USERNAME', value: 'alice' },
             { name: 'OMP_NUM_THREADS', value: '4' },
+            { name: 'BERTH_KERNEL_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
           ],
           ports: [
             { name: 'shell', containerPort: 50001, protocol: 'TCP' },
@@ -308,12 +309,16 @@ test('the environment names the connection file and the kernel language, never t
     { name: 'BERTH_CONNECTION_FILE', value: CONNECTION_FILE },
     { name: 'BERTH_KERNEL_LANGUAGE', value: 'r' },
     { name: 'KERNEL_USERNAME', value: 'bob' },
+    { name: 'BERTH_KERNEL_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
   ]);
-  // The plan's own variables cannot point the entrypoint elsewhere.
-  const overridden = kernelPod(plan(execConfig(), { env: { BERTH_CONNECTION_FILE: '/etc/passwd', BERTH_KERNEL_LANGUAGE: 'bash' } }));
+  // The plan's own variables cannot point the entrypoint elsewhere, nor bind the kernel to another address.
+  const overridden = kernelPod(
+    plan(execConfig(), { env: { BERTH_CONNECTION_FILE: '/etc/passwd', BERTH_KERNEL_LANGUAGE: 'bash', BERTH_KERNEL_IP: '0.0.0.0' } }),
+  );
   expect(overridden.spec?.containers[0]?.env).toEqual([
     { name: 'BERTH_CONNECTION_FILE', value: CONNECTION_FILE },
     { name: 'BERTH_KERNEL_LANGUAGE', value: 'python' },
+    { name: 'BERTH_KERNEL_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
   ]);
   expect(JSON.stringify(pod)).not.toContain(KEY);
   expect(JSON.stringify(kernelPod(plan(fullConfig())))).not.toContain(KEY);

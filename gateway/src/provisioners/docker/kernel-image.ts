@@ -40,7 +40,8 @@ function buildCommand(codeEnv: CodeEnv, execConfig: DockerExecConfig): string {
 const refCache = new Map<string, string>();
 const REF_CACHE_SIZE = 256;
 
-function expectedRef(lookup: ImageLookup, codeEnv: CodeEnv, base: string, parentId: string): string {
+/** The code env's image on a base of id `parentId`: `berth/codeenv-<id>:<content hash>`, as `berth images` tags it. */
+export function expectedRef(lookup: ImageLookup, codeEnv: CodeEnv, base: string, parentId: string): string {
   const key = JSON.stringify([codeEnv, base, parentId, lookup.configDir]);
   let ref = refCache.get(key);
   if (ref === undefined) {

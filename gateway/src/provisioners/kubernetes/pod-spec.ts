@@ -222,16 +222,27 @@ export function podResources(config: KubernetesExecConfig): V1ResourceRequiremen
   };
 }
 
-/** The kernel's environment: the plan's, then what the entrypoint reads; never the connection itself. */
+/** The variable through which the kernel learns its pod's address (the downward API's status.podIP). */
+export const KERNEL_IP_ENV = 'BERTH_KERNEL_IP';
+
+/**
+ * The kernel's environment: the plan's, then what the entrypoint reads; never the connection
+ * itself. The entrypoint binds the kernel to the pod's address (BERTH_KERNEL_IP), not to every
+ * interface, which matters where pods share the node's network.
+ */
 function kernelEnv(plan: PodPlan): V1EnvVar[] {
   const env: Record<string, string> = { ...plan.env };
   // The entrypoint would take a connection from the environment: only the mounted file is used.
   delete env.BERTH_CONNECTION_INFO;
+  delete env[KERNEL_IP_ENV];
   env.BERTH_KERNEL_LANGUAGE = entrypointLanguage(plan.language);
   env.BERTH_CONNECTION_FILE = CONNECTION_FILE;
-  return Object.keys(env)
-    .sort()
-    .map((name) => ({ name, value: env[name] }));
+  return [
+    ...Object.keys(env)
+      .sort()
+      .map((name) => ({ name, value: env[name] })),
+    { name: KERNEL_IP_ENV, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
+  ];
 }
 
 function toleration(input: KubernetesExecConfig['kubernetes']['tolerations'][number]): V1Toleration {
