@@ -13,6 +13,7 @@ import { ImageBuilder } from '../../../gateway/src/images/image-builder';
 import { removeCodeEnvArtifacts } from '../../support/docker-code-env';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
 import { KernelSocket } from '../../support/kernel-socket';
+import { collectKernelEvents, type KernelEventData } from '../../support/kernel-events';
 
 const BERTH = resolve(__dirname, '..', '..', '..', 'gateway', 'bin', 'berth.js');
 const BASE_TAG = 'berth-test/docker-kernels-base:latest';
@@ -216,35 +217,12 @@ test('a code env without an image names the command that builds it; a container 
 }, 60_000);
 
 /** Reads Server-Sent Events from `path` until `until` holds or the stream ends. */
-async function readEvents(
-  path: string,
-  until: (events: { type: string; stage?: string; kernelId: string }[]) => boolean,
-  opened?: () => void,
-) {
+async function readEvents(path: string, until: (events: KernelEventData[]) => boolean, opened?: () => void) {
   const controller = new AbortController();
   const response = await gw.api(path, { signal: controller.signal });
   expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
   opened?.();
-  const events: { type: string; stage?: string; kernelId: string }[] = [];
-  const decoder = new TextDecoder();
-  let pending = '';
-  const reader = response.body!.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    pending += decoder.decode(value, { stream: true });
-    const blocks = pending.split('\n\n');
-    pending = blocks.pop()!;
-    for (const block of blocks) {
-      const data = block.split('\n').find((line) => line.startsWith('data: '));
-      if (data) events.push(JSON.parse(data.slice('data: '.length)));
-    }
-    if (until(events)) {
-      controller.abort();
-      break;
-    }
-  }
-  return events;
+  return collectKernelEvents(response, controller, until);
 }
 
 test('start stages stream as events, a late subscriber gets the history, and restarts show their stages on iopub (status starting, berth_stage)', async () => {

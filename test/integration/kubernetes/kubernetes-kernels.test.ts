@@ -20,6 +20,7 @@ import { startTestGateway, type TestGateway } from '../../support/gateway-harnes
 import { KernelSocket } from '../../support/kernel-socket';
 import { start as startEmulator, type KubeEmulator } from '../../support/kube-emulator';
 import { removeImageNames } from '../../support/test-images';
+import { collectKernelEvents, type KernelEventData } from '../../support/kernel-events';
 
 const BERTH = resolve(__dirname, '..', '..', '..', 'gateway', 'bin', 'berth.js');
 const BASE_TAG = 'berth-test/k8s-kernels-base:latest';
@@ -88,29 +89,10 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Pr
 }
 
 /** Reads the kernel's Server-Sent Events (a late subscriber gets the history) until `until` holds. */
-async function kernelEvents(kernelId: string, until: (events: { type: string; stage?: string }[]) => boolean) {
+async function kernelEvents(kernelId: string, until: (events: KernelEventData[]) => boolean) {
   const controller = new AbortController();
   const response = await gw.api(`api/berth/kernels/${kernelId}/events`, { signal: controller.signal });
-  const events: { type: string; stage?: string }[] = [];
-  const decoder = new TextDecoder();
-  const reader = response.body!.getReader();
-  let pending = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    pending += decoder.decode(value, { stream: true });
-    const blocks = pending.split('\n\n');
-    pending = blocks.pop()!;
-    for (const block of blocks) {
-      const data = block.split('\n').find((line) => line.startsWith('data: '));
-      if (data) events.push(JSON.parse(data.slice('data: '.length)));
-    }
-    if (until(events)) {
-      controller.abort();
-      break;
-    }
-  }
-  return events;
+  return collectKernelEvents(response, controller, until);
 }
 
 function execConfig(namespace: string, extra: Record<string, unknown> = {}): string {
