@@ -56,6 +56,29 @@ const MOUNT_RETRY_MAX_MS = 122_000;
 const FALLBACK_LOG_LINES = 80;
 const FALLBACK_LOG_BYTES = 2048;
 
+/**
+ * How long an exit by SIGKILL waits for the daemon to record an OOM kill. Docker learns of the OOM
+ * from a separate containerd event, which under load can come after the exit: the real kubelet
+ * reads the reason from the runtime's own OOM tracking, so the emulator waits for it.
+ */
+const OOM_SETTLE_MS = 2000;
+const OOM_POLL_MS = 100;
+
+/** The exited container's state, once an exit by SIGKILL has had time to be marked as an OOM kill. */
+async function oomSettled(
+  container: Dockerode.Container,
+  /** True when the exit's cause is known already (the pod is being deleted, or the OOM switch killed it). */
+  causeKnown: () => boolean,
+): Promise<Dockerode.ContainerInspectInfo | undefined> {
+  const deadline = Date.now() + OOM_SETTLE_MS;
+  for (;;) {
+    const info = await container.inspect().catch(() => undefined);
+    const settled = info === undefined || info.State.ExitCode !== 137 || info.State.OOMKilled;
+    if (settled || causeKnown() || Date.now() >= deadline) return info;
+    await new Promise((resolve) => setTimeout(resolve, OOM_POLL_MS));
+  }
+}
+
 function dockerMessage(err: unknown): string {
   const json = (err as { json?: { message?: string } }).json;
   return json?.message ?? (err as Error).message ?? String(err);
@@ -294,10 +317,7 @@ class PodWorker {
 
   private async exited(run: Run, id: string): Promise<void> {
     if (this.destroyed) return;
-    const info = await this.k.docker
-      .getContainer(id)
-      .inspect()
-      .catch(() => undefined);
+    const info = await oomSettled(this.k.docker.getContainer(id), () => this.stopping || run.oomKilledId === id);
     if (this.destroyed || info === undefined) return;
     const exitCode = info.State.ExitCode;
     const oom = run.oomKilledId === id || info.State.OOMKilled;

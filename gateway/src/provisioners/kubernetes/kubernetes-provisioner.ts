@@ -175,6 +175,8 @@ export class KubernetesProvisioner implements KernelProvisioner {
   readonly name = 'kubernetes' as const;
   private clients: Promise<KubeClients> | undefined;
   private readonly imageLookup: PodImageLookup;
+  /** The image each live kernel started on, which its restarts run. */
+  private readonly images = new Map<string, string>();
 
   constructor(private readonly options: KubernetesProvisionerOptions) {
     if (options.clients !== undefined) this.clients = Promise.resolve(options.clients);
@@ -213,7 +215,10 @@ export class KubernetesProvisioner implements KernelProvisioner {
     const cluster = this.clusterOf(execConfig);
     const api = await this.api(cluster, execConfig.id);
     const namespace = execConfig.kubernetes.namespace;
-    const image = await podImage(this.imageLookup, execConfig, request.codeEnv);
+    // A restart runs the image the kernel started on: a rebuild in between (a new base image id gives
+    // a new tag, maybe not pushed yet) must not turn a restart into a failed pull.
+    const previousImage = request.reuseConnection === undefined ? undefined : this.images.get(request.kernelId);
+    const image = previousImage === undefined ? await podImage(this.imageLookup, execConfig, request.codeEnv) : { ref: previousImage };
     if (image.stale !== undefined) this.options.log.warn({ kernelId: request.kernelId, image: image.ref }, image.stale);
 
     const stages = new StageReporter(onProgress);
@@ -266,9 +271,10 @@ export class KubernetesProvisioner implements KernelProvisioner {
       await abortable(api.createSecret(namespace, connectionSecret(plan, JSON.stringify(inside), { name: podName, uid: podUid })), signal);
       const podIP = await untilRunning(follower, signal, stages, events !== undefined);
       stages.report('waiting-for-kernel');
-      const state: PodState = { cluster, namespace, podName, podUid, secretName: plan.secretName };
+      const state: PodState = { cluster, namespace, podName, podUid, secretName: plan.secretName, image: image.ref };
       unlisten();
-      const kernel = new PodKernel({ ...connection, ip: podIP }, api, follower, state, request.kernelId, releasePorts);
+      this.images.set(request.kernelId, image.ref);
+      const kernel = new PodKernel({ ...connection, ip: podIP }, api, follower, state, request.kernelId, () => this.forget(request.kernelId, connection));
       follower = undefined;
       return kernel;
     } catch (error) {
@@ -412,10 +418,15 @@ export class KubernetesProvisioner implements KernelProvisioner {
     if (pod === undefined || pod.metadata?.uid !== state.podUid || pod.metadata.deletionTimestamp !== undefined) return undefined;
     if (launchProgress(pod).state !== 'running') return undefined;
     this.options.ports.claim(connectionPorts(record.connection));
+    if (state.image !== undefined) this.images.set(record.kernelId, state.image);
     const follower = new PodFollower(api, state.namespace, pod, this.options.log);
-    return new PodKernel(record.connection, api, follower, state, record.kernelId, () =>
-      this.options.ports.release(connectionPorts(record.connection)),
-    );
+    return new PodKernel(record.connection, api, follower, state, record.kernelId, () => this.forget(record.kernelId, record.connection));
+  }
+
+  /** What a kernel gone for good held: its ports and the image its restarts would run. */
+  private forget(kernelId: string, connection: ConnectionInfo): void {
+    this.images.delete(kernelId);
+    this.options.ports.release(connectionPorts(connection));
   }
 
   /** Deletes a record's pod and Secret; a cluster that cannot be reached leaves them to orphan reaping later. */

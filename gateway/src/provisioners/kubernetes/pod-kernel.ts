@@ -15,6 +15,8 @@ export interface PodState {
   /** Tells this pod from a later one of the same name. */
   readonly podUid: string;
   readonly secretName: string;
+  /** The image the pod runs (records from before it was kept have none). */
+  readonly image?: string;
 }
 
 /** Lines of the kernel's log read for diagnostics (then cut to the bytes asked for). */
