@@ -148,7 +148,11 @@ export async function codeEnvImageJobs(
           onProgress,
           ...(options.labels === undefined ? {} : { labels: options.labels }),
         }),
-      ...(options.push === true && registry !== undefined ? { pushTo: (result) => ({ ref: result.ref, registry }) } : {}),
+      // The base goes along: a gateway without a Docker daemon (in a cluster) reads its id from the
+      // registry to name this image, and plain kernelspecs of the exec config run it.
+      ...(options.push === true && registry !== undefined
+        ? { pushTo: (result) => ({ ref: result.ref, registry, alongside: [pair.base] }) }
+        : {}),
     });
   }
   return jobs;

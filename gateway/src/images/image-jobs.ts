@@ -46,7 +46,12 @@ export interface ImageJob {
   readonly daemon: DockerDaemon;
   readonly build: (onProgress: (progress: { step: number; total: number; line: string }) => void) => Promise<BuildResult>;
   /** Push afterwards: which local name, to which registry (a name that already starts with the registry is pushed as is). */
-  readonly pushTo?: (result: BuildResult) => { readonly ref: string; readonly registry: string };
+  readonly pushTo?: (result: BuildResult) => {
+    readonly ref: string;
+    readonly registry: string;
+    /** Local images pushed after it to the same registry (a code env's base, whose id its tag hashes). */
+    readonly alongside?: readonly string[];
+  };
 }
 
 export interface JobsSummary {
@@ -70,14 +75,16 @@ export async function runImageJobs(
     results.push(result);
     onEvent({ type: 'built', label: job.label, ref: result.ref, id: result.id, skipped: result.skipped, ms: result.ms });
     if (job.pushTo !== undefined) {
-      const { ref, registry } = job.pushTo(result);
-      const done = await pushImage(job.daemon.docker, ref, registry, {
-        daemon: job.daemon.host,
-        onProgress: (line) => onEvent({ type: 'push', label: job.label, line }),
-        ...(options.dockerConfigDir === undefined ? {} : { dockerConfigDir: options.dockerConfigDir }),
-      });
-      pushed += 1;
-      onEvent({ type: 'pushed', label: job.label, ref: done.pushedRef, digest: done.digest });
+      const { ref, registry, alongside = [] } = job.pushTo(result);
+      for (const image of [ref, ...alongside]) {
+        const done = await pushImage(job.daemon.docker, image, registry, {
+          daemon: job.daemon.host,
+          onProgress: (line) => onEvent({ type: 'push', label: job.label, line }),
+          ...(options.dockerConfigDir === undefined ? {} : { dockerConfigDir: options.dockerConfigDir }),
+        });
+        pushed += 1;
+        onEvent({ type: 'pushed', label: job.label, ref: done.pushedRef, digest: done.digest });
+      }
     }
   }
   const built = results.filter((r) => !r.skipped).length;

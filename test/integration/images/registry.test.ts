@@ -11,6 +11,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
 import { ImageBuilder } from '../../../gateway/src/images/image-builder';
+import { loadConfigDir } from '../../../gateway/src/execution/config-dir';
+import { dockerFor } from '../../../gateway/src/images/docker-client';
+import { loadImageTemplates } from '../../../gateway/src/images/image-templates';
+import { registryImageId } from '../../../gateway/src/images/registry-manifest';
+import { podImage } from '../../../gateway/src/provisioners/kubernetes/pod-image';
 import { pullImage, pushImage, RegistryError } from '../../../gateway/src/images/registry-push';
 
 const SOURCE = 'berth/os-bookworm:latest';
@@ -166,7 +171,48 @@ test("build-code-env --push pushes the image to its exec config's registry with 
   localTags.add(pushedRef!);
   localTags.add(`berth/codeenv-berth-test-pushed:${tag}`);
   pushedManifests.push(['berth/codeenv-berth-test-pushed', digest!]);
-  expect(stdout).toMatch(/1 built, 0 skipped \(up to date\), 1 pushed|0 built, 1 skipped \(up to date\), 1 pushed/);
+  expect(stdout).toMatch(/[01] built, [01] skipped \(up to date\), 2 pushed/);
+  // The base went along, so that a gateway without a daemon can read its id from the registry.
+  const basePushed = new RegExp(
+    `^berth-test-pushed@docker-push: pushed (${registry.address}/${base}) \\((sha256:[0-9a-f]{64})\\)$`,
+    'm',
+  ).exec(stdout);
+  expect(basePushed).not.toBeNull();
+  localTags.add(basePushed![1]!);
+  pushedManifests.push([base.split(':')[0]!, basePushed![2]!]);
+  const localBaseId = (await docker.getImage(base).inspect()).Id;
+  const readOptions = { dockerConfigDir: dockerConfig(registry.password) };
+  expect(await registryImageId(`${registry.address}/${base}`, readOptions)).toBe(localBaseId);
+  expect(await registryImageId(`${registry.address}/${pushedRef!.slice(registry.address.length + 1)}`, readOptions)).toBe(
+    (await docker.getImage(pushedRef!).inspect()).Id,
+  );
+  expect(await registryImageId(`${registry.address}/berth-test/never-pushed:${TAG}`, readOptions)).toBeUndefined();
+  const refused = await rejection(registryImageId(`${registry.address}/${base}`, { dockerConfigDir: dockerConfig('wrong') }));
+  expect(refused).toBeInstanceOf(RegistryError);
+  expect(refused.message).toContain(`docker login ${registry.address}`);
+
+  // A gateway in a cluster has no Docker daemon: it names the kernel pod's image from the registry alone.
+  writeFileSync(
+    join(configDir, 'execution-configs', 'k8s-push.yaml'),
+    `backend: kubernetes\nbaseImage: ${base}\nkubernetes:\n  namespace: berth-kernels\n  registry: ${registry.address}\n`,
+  );
+  const config = loadConfigDir(configDir, { kernelspecNames: new Set(['python3', 'ir']) });
+  const k8s = config.execConfigs.find((c) => c.id === 'k8s-push');
+  const codeEnv = config.codeEnvs.find((c) => c.id === 'berth-test-pushed')!;
+  if (k8s?.backend !== 'kubernetes') throw new Error('k8s-push did not load as a Kubernetes exec config');
+  const noDaemon = 'unix:///nonexistent/berth-test/docker.sock';
+  const lookup = {
+    configDir,
+    templates: loadImageTemplates(),
+    buildDaemon: dockerFor(noDaemon),
+    buildDaemonHost: noDaemon,
+    ...readOptions,
+  };
+  expect(await podImage(lookup, k8s, codeEnv)).toEqual({ ref: pushedRef });
+  const unpushed = { ...k8s, baseImage: `berth-test/registry-unpushed:${TAG}` };
+  const missing = await rejection(podImage(lookup, unpushed, codeEnv));
+  expect(missing.message).toContain(`registry ${registry.address} has no ${registry.address}/berth-test/registry-unpushed:${TAG}`);
+  expect(missing.message).toContain('berth images build-code-env berth-test-pushed --exec-config k8s-push --push');
 
   const manifest = await fetch(`http://${registry.address}/v2/berth/codeenv-berth-test-pushed/manifests/${tag}`, {
     headers: { authorization: basic(registry.password), accept: 'application/vnd.docker.distribution.manifest.v2+json' },
