@@ -274,7 +274,9 @@ export class KubernetesProvisioner implements KernelProvisioner {
       const state: PodState = { cluster, namespace, podName, podUid, secretName: plan.secretName, image: image.ref };
       unlisten();
       this.images.set(request.kernelId, image.ref);
-      const kernel = new PodKernel({ ...connection, ip: podIP }, api, follower, state, request.kernelId, () => this.forget(request.kernelId, connection));
+      const kernel = new PodKernel({ ...connection, ip: podIP }, api, follower, state, request.kernelId, () =>
+        this.forget(request.kernelId, connection),
+      );
       follower = undefined;
       return kernel;
     } catch (error) {
