@@ -196,10 +196,21 @@ function readYamlMapping(file: string, problems: ConfigProblem[]): Record<string
 /** *.yaml and *.yml files, sorted; a missing folder is an empty one. */
 function listYamlFiles(folder: string): string[] {
   if (!isDirectory(folder)) return [];
+  // Symbolic links count as the files they point to: a Kubernetes ConfigMap volume is a folder of
+  // links (name → ..data/name).
   return readdirSync(folder, { withFileTypes: true })
-    .filter((entry) => entry.isFile() && /\.ya?ml$/.test(entry.name) && !entry.name.startsWith('.'))
+    .filter((entry) => /\.ya?ml$/.test(entry.name) && !entry.name.startsWith('.'))
+    .filter((entry) => entry.isFile() || (entry.isSymbolicLink() && isFile(join(folder, entry.name))))
     .map((entry) => entry.name)
     .sort();
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isDirectory(path: string): boolean {

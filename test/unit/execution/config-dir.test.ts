@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidInputError } from '../../../gateway/src/common/errors';
@@ -43,6 +43,18 @@ describe('loadConfigDir', () => {
 
   it('validates the example with the kernelspecs the gateway really finds', () => {
     expect(inspectConfigDir(EXAMPLE).problems).toEqual([]);
+  });
+
+  it('reads files that are symbolic links, as a Kubernetes ConfigMap volume holds them (name → ..data/name)', () => {
+    const dir = configDir({ '..data/small.yaml': SMALL, '..data/pandas.yaml': 'language: python\n' });
+    mkdirSync(join(dir, 'execution-configs'));
+    mkdirSync(join(dir, 'code-envs'));
+    symlinkSync('../..data/small.yaml', join(dir, 'execution-configs', 'small.yaml'));
+    symlinkSync('../..data/pandas.yaml', join(dir, 'code-envs', 'pandas.yaml'));
+    symlinkSync('../..data/missing.yaml', join(dir, 'code-envs', 'dangling.yaml'));
+    const config = loadConfigDir(dir, { kernelspecNames: KERNELS });
+    expect(config.execConfigs.map((c) => c.id)).toEqual(['local', 'small']);
+    expect(config.codeEnvs.map((c) => c.id)).toEqual(['pandas']);
   });
 
   it('embeds the local exec config when the directory has none, and allows an empty directory', () => {

@@ -2,8 +2,6 @@
 // API server receives, the defaults when an exec config leaves them out, and the result checked
 // against the Kubernetes OpenAPI schema (kubernetes-models, Kubernetes 1.34) and the typed models
 // of @kubernetes/client-node, so a pod the cluster would refuse fails here first.
-import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { execConfigSchema } from '../../../gateway/src/execution/execution-config';
 import { CONNECTION_DIR, CONNECTION_FILE } from '../../../gateway/src/provisioners/docker/container-spec';
@@ -23,6 +21,7 @@ import {
   type KubernetesExecConfig,
   type PodPlan,
 } from '../../../gateway/src/provisioners/kubernetes/pod-spec';
+import { validateKubeObjects } from '../../support/kube-schema';
 
 const KEY = '5b0e3f6c-2d1a-4c8e-9f7b-0a1b2c3d4e5f';
 const KERNEL_ID = '3f2a9c1e-7b4d-4e8a-a1b2-c3d4e5f60718';
@@ -82,54 +81,6 @@ function fullConfig(): KubernetesExecConfig {
     { resources: { cpus: 2, memory: '8g', gpus: 1 }, cudaVersion: '12.4' },
   );
 }
-
-// ---------------------------------------------------------------------------------------------
-// Validation in a child process: kubernetes-models and @kubernetes/client-node are ES modules,
-// which jest (CommonJS here) cannot load.
-
-interface Validation {
-  /** The schema validator's message, or null when the object is valid. */
-  readonly error: string | null;
-  /** The object after a trip through @kubernetes/client-node's typed models: unknown fields are dropped. */
-  readonly roundTrip: unknown;
-}
-
-const VALIDATOR = `
-import { readFileSync } from 'node:fs';
-import { Pod } from 'kubernetes-models/v1/Pod';
-import { Secret } from 'kubernetes-models/v1/Secret';
-import { dumpYaml, loadYaml } from '@kubernetes/client-node';
-import { parse } from 'yaml';
-const models = { Pod, Secret };
-const objects = JSON.parse(readFileSync(0, 'utf8'));
-const results = objects.map((object) => {
-  let error = null;
-  try {
-    new models[object.kind](object).validate();
-  } catch (e) {
-    error = String(e && e.message ? e.message : e);
-  }
-  let roundTrip = null;
-  try {
-    roundTrip = parse(dumpYaml(loadYaml(JSON.stringify(object))));
-  } catch (e) {
-    roundTrip = { error: String(e) };
-  }
-  return { error, roundTrip };
-});
-process.stdout.write(JSON.stringify(results));
-`;
-
-function validate(objects: readonly object[]): Validation[] {
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', VALIDATOR], {
-    cwd: resolve(__dirname, '../../..'),
-    input: JSON.stringify(objects),
-    encoding: 'utf8',
-  });
-  return JSON.parse(output) as Validation[];
-}
-
-// ---------------------------------------------------------------------------------------------
 
 test('the default pod, in full: hardened, never restarted, the connection file from its Secret', () => {
   const pod = kernelPod(plan(execConfig()));
@@ -457,7 +408,7 @@ describe('the Kubernetes OpenAPI schema (kubernetes-models 5.1.0: Kubernetes 1.3
       name: pods[1]!.metadata!.name!,
       uid: 'c0ffee00-0000-4000-8000-000000000001',
     });
-    const results = validate([...pods, secret]);
+    const results = validateKubeObjects([...pods, secret]);
     expect(results.map((result) => result.error)).toEqual([...pods, secret].map(() => null));
     // Nothing the client's models do not know (a misspelt or made-up field would be dropped here).
     expect(results.map((result) => result.roundTrip)).toEqual(JSON.parse(JSON.stringify([...pods, secret])));
@@ -474,7 +425,7 @@ describe('the Kubernetes OpenAPI schema (kubernetes-models 5.1.0: Kubernetes 1.3
     const misspelt = broken((pod) => {
       (pod.spec!.containers[0]!.securityContext as Record<string, unknown>).readOnlyRootFileSystem = true;
     });
-    const [unknownField, ...results] = validate([
+    const [unknownField, ...results] = validateKubeObjects([
       misspelt,
       broken((pod) => delete (pod.spec!.containers[0] as { name?: string }).name),
       broken((pod) => ((pod.spec!.containers[0]!.ports![0] as { containerPort: unknown }).containerPort = 'shell')),
