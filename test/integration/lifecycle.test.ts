@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness';
-import { isAlive, kernelPid, kernelProcesses, killKernelProcesses, waitUntil } from '../support/kernel-processes';
+import { isAlive, kernelPid, kernelProcesses, killKernelProcesses, processesWith, waitUntil } from '../support/kernel-processes';
 import { isStatus, KernelSocket, type WireMessage } from '../support/kernel-socket';
 
 // The kernel lifecycle policy of KernelManager against real processes: automatic restarts and
@@ -149,6 +149,26 @@ describe('kernel lifecycle', () => {
     expect((await gw.api(`api/kernels/${kernel.id}`, { method: 'DELETE' })).status).toBe(204);
   });
 
+  it('a kernel shut down during its automatic restart leaves no process behind', async () => {
+    const kernel = await startKernel(gw);
+    const socket = await open(kernel.id);
+    const mark = socket.received.length - 1;
+    process.kill(kernelPid(dataDir, kernel.id), 'SIGKILL');
+    await socket.waitFor(
+      after(socket, mark, (m) => isStatus(m, 'restarting')),
+      "'restarting' status",
+    );
+    // The restart's new process is on its way: the shutdown comes in the middle of its launch.
+    expect((await gw.api(`api/kernels/${kernel.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await gw.api(`api/kernels/${kernel.id}`)).status).toBe(404);
+    // A whole launch of another kernel takes longer than what was left of the restart's.
+    const other = await startKernel(gw);
+    const ownConnectionFile = join(dataDir, 'runtime', `kernel-${kernel.id}.json`);
+    await waitUntil(async () => processesWith(ownConnectionFile).length === 0, 'the restarted process to be gone');
+    expect((await gw.api(`api/kernels/${other.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(processesWith(ownConnectionFile)).toEqual([]);
+  });
+
   it('marks a kernel dead with a reason once its restart budget is spent', async () => {
     const kernel = await startKernel(gw);
     const socket = await open(kernel.id);
@@ -243,5 +263,32 @@ describe('kernel startup timeout', () => {
     expect(kernelProcesses(dataDir)).toEqual([]);
     expect(await (await gw.api('api/kernels')).json()).toEqual([]);
     expect(readdirSync(join(dataDir, 'runtime'))).toEqual([]);
+  });
+});
+
+describe("an exec config's own startup timeout", () => {
+  let gw: TestGateway;
+  let configDir: string;
+
+  beforeAll(async () => {
+    configDir = mkdtempSync(join(tmpdir(), 'berth-lifecycle-config-'));
+    mkdirSync(join(configDir, 'execution-configs'));
+    writeFileSync(join(configDir, 'execution-configs', 'local.yaml'), 'backend: local\ntimeouts:\n  startupSeconds: 2\n');
+    gw = await startTestGateway({ kernelspecDirs: [specsDir], configDir, kernels: { startupTimeoutSeconds: 120 } });
+  });
+
+  afterAll(async () => {
+    await gw.stop();
+    killKernelProcesses(gw.dataDir);
+    rmSync(configDir, { recursive: true, force: true });
+  });
+
+  it('wins over the gateway setting: timeouts.startupSeconds 2 under a gateway default of 120 s', async () => {
+    const response = await gw.api('api/kernels', { method: 'POST', body: JSON.stringify({ name: 'sleepy' }) });
+    expect(response.status).toBe(504);
+    const body = (await response.json()) as ErrorBody;
+    expect(body.code).toBe('launch-timeout');
+    expect(body.message).toMatch(/within 2 s/);
+    expect(kernelProcesses(gw.dataDir)).toEqual([]);
   });
 });

@@ -26,7 +26,8 @@ export class Culler {
   ) {}
 
   start(): void {
-    const interval = this.options.idleTimeoutMs > 0 ? Math.min(this.options.intervalMs, 30_000) : 30_000;
+    // Exec configs may cull where the gateway does not (timeouts.cullIdleSeconds): the pass always runs.
+    const interval = Math.min(this.options.intervalMs, 30_000);
     this.timer = setInterval(() => void this.tick(), interval);
     this.timer.unref();
   }
@@ -38,7 +39,6 @@ export class Culler {
   /** One pass; exposed for tests. Returns the ids it shut down. */
   async tick(now = Date.now()): Promise<string[]> {
     this.kernels.persistActivity();
-    if (this.options.idleTimeoutMs <= 0) return [];
     const culled: string[] = [];
     for (const kernel of this.kernels.list()) {
       if (!shouldCull(kernel, this.options, now)) continue;
@@ -60,13 +60,18 @@ export class Culler {
 
 /** The culling rule, as Jupyter Server applies it. Pure: exposed for unit tests. */
 export function shouldCull(
-  kernel: Pick<ManagedKernel, 'phase' | 'lastActivity' | 'connections' | 'executionState'>,
+  kernel: Pick<ManagedKernel, 'phase' | 'lastActivity' | 'connections' | 'executionState'> & {
+    readonly placement?: { readonly execConfig: { readonly timeouts?: { readonly cullIdleSeconds?: number } } };
+  },
   options: CullOptions,
   now: number,
 ): boolean {
-  if (options.idleTimeoutMs <= 0) return false;
+  // The kernel's exec config may set its own idle timeout (0: never), over the gateway's.
+  const ownSeconds = kernel.placement?.execConfig.timeouts?.cullIdleSeconds;
+  const idleTimeoutMs = ownSeconds === undefined ? options.idleTimeoutMs : ownSeconds * 1000;
+  if (idleTimeoutMs <= 0) return false;
   if (kernel.phase !== 'running' && kernel.phase !== 'dead') return false;
-  if (now - kernel.lastActivity <= options.idleTimeoutMs) return false;
+  if (now - kernel.lastActivity <= idleTimeoutMs) return false;
   if (kernel.connections > 0 && !options.cullConnected) return false;
   if (kernel.executionState === 'busy' && !options.cullBusy) return false;
   return true;

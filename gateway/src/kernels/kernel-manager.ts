@@ -341,7 +341,9 @@ export class KernelManager {
    */
   private async launch(kernel: ManagedKernel, reuseConnection: ConnectionInfo | undefined): Promise<void> {
     this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'stage', stage: 'launching' });
-    const timeoutMs = launchTimeoutMs(kernel.env, this.deps.options.startupTimeoutMs);
+    // The exec config's own startup timeout (a cluster pulling large images needs more) over the gateway's.
+    const ownSeconds = kernel.placement.execConfig.timeouts.startupSeconds;
+    const timeoutMs = launchTimeoutMs(kernel.env, ownSeconds === undefined ? this.deps.options.startupTimeoutMs : ownSeconds * 1000);
     const controller = new AbortController();
     const timer = setTimeout(
       () =>
@@ -405,6 +407,9 @@ export class KernelManager {
       if (readiness === 'heartbeat')
         void this.refreshReattachedState(kernel, client); // execution_state, once the shell is free
       else await client.waitReady(readiness);
+      // Shut down (or the gateway detached) while this process started, e.g. during an automatic
+      // restart: it is nobody's kernel now, and the launch's failure path removes it.
+      if (isShutDown(kernel)) throw new KernelLaunchError(`Kernel ${kernel.id} was shut down while it started.`);
     } catch (error) {
       client.close();
       kernel.client = undefined;
@@ -473,6 +478,7 @@ export class KernelManager {
     try {
       await this.launch(kernel, previous?.connection);
     } catch (error) {
+      if (isShutDown(kernel)) return; // shut down meanwhile: the new process is gone already, nothing to report
       kernel.phase = 'dead';
       kernel.provisioned = undefined;
       kernel.reason = `Restart failed: ${describeError(error)}`;
@@ -545,6 +551,11 @@ export class KernelManager {
 }
 
 /** KERNEL_LAUNCH_TIMEOUT (seconds, sent by Jupyter Server) may shorten or extend up to the configured limit. */
+/** Whether a shutdown (or detach) began; read through a call, as awaits may have changed the phase. */
+function isShutDown(kernel: ManagedKernel): boolean {
+  return kernel.phase === 'terminating';
+}
+
 function launchTimeoutMs(env: Readonly<Record<string, string>>, configuredMs: number): number {
   const requested = Number(env['KERNEL_LAUNCH_TIMEOUT']);
   return Number.isFinite(requested) && requested > 0 ? Math.min(requested * 1000, Math.max(configuredMs, 1000)) : configuredMs;

@@ -13,6 +13,15 @@ describe('shouldCull (Jupyter Server culling rule)', () => {
     expect(shouldCull(idle, { ...options, idleTimeoutMs: 0 }, 1e12)).toBe(false);
   });
 
+  it("follows the kernel's exec config timeouts.cullIdleSeconds over the gateway's, 0 meaning never", () => {
+    const withOwn = (cullIdleSeconds: number) => ({ ...idle, placement: { execConfig: { timeouts: { cullIdleSeconds } } } });
+    expect(shouldCull(withOwn(10), options, 10_001)).toBe(true);
+    expect(shouldCull(withOwn(10), options, 10_000)).toBe(false);
+    expect(shouldCull(withOwn(0), options, 1e12)).toBe(false);
+    expect(shouldCull(withOwn(10), { ...options, idleTimeoutMs: 0 }, 10_001)).toBe(true);
+    expect(shouldCull({ ...idle, placement: { execConfig: { timeouts: {} } } }, options, 60_001)).toBe(true);
+  });
+
   it('spares connected kernels unless cullConnected', () => {
     const connected = { ...idle, connections: 1 };
     expect(shouldCull(connected, options, 1e9)).toBe(false);

@@ -33,7 +33,7 @@ export class PodKernel implements ProvisionedKernel {
   readonly exited: Promise<KernelExit>;
   private settleExit!: (exit: KernelExit) => void;
   private ended = false;
-  /** The container's termination message (its log tail, with FallbackToLogsOnError), kept once the pod is gone. */
+  /** The container's termination message (its log tail, with FallbackToLogsOnError), or the log read before a kill: kept once the pod is gone. */
   private terminationMessage = '';
 
   constructor(
@@ -82,8 +82,17 @@ export class PodKernel implements ProvisionedKernel {
     return this.api.deletePod(this.state.namespace, this.state.podName);
   }
 
-  kill(): Promise<void> {
-    return this.api.deletePod(this.state.namespace, this.state.podName, 0);
+  /** Deletes the pod at once. Its log goes with it, so its tail is kept first for logTail (a launch that timed out reports it). */
+  async kill(): Promise<void> {
+    const tail = await this.readLog();
+    if (tail !== '') this.terminationMessage = tail;
+    await this.api.deletePod(this.state.namespace, this.state.podName, 0);
+  }
+
+  private readLog(): Promise<string> {
+    return this.api
+      .readPodLog(this.state.namespace, this.state.podName, { container: KERNEL_CONTAINER, tailLines: LOG_TAIL_LINES })
+      .catch(() => '');
   }
 
   /**
@@ -105,9 +114,7 @@ export class PodKernel implements ProvisionedKernel {
   }
 
   async logTail(maxBytes = 8192): Promise<string> {
-    const log = await this.api
-      .readPodLog(this.state.namespace, this.state.podName, { container: KERNEL_CONTAINER, tailLines: LOG_TAIL_LINES })
-      .catch(() => '');
+    const log = await this.readLog();
     const text = log === '' ? this.terminationMessage : log;
     return text.length > maxBytes ? text.slice(-maxBytes) : text;
   }
