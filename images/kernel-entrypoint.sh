@@ -6,7 +6,9 @@
 #   BERTH_CONNECTION_INFO='{"ip":…,"key":…}'      the connection JSON itself (written to a 0600 file here)
 #
 # BERTH_KERNEL_LANGUAGE picks the kernel: python (ipykernel, the default) or r (IRkernel);
-# BERTH_KERNEL_IP, when set, is the address the kernel binds instead of the file's "ip".
+# BERTH_KERNEL_IP, when set, is the address the kernel binds instead of the file's "ip";
+# BERTH_KERNEL_INTERRUPT=message (Kubernetes pods, which cannot be signalled) puts R behind
+# r-control-bridge.py, which turns interrupt_request into SIGINT.
 # Arguments, when given, are run instead of a kernel (e.g. `docker run IMAGE python3 -c …`).
 set -eu
 
@@ -56,6 +58,10 @@ case "${BERTH_KERNEL_LANGUAGE:-python}" in
     ;;
   r)
     command -v R >/dev/null 2>&1 || die "BERTH_KERNEL_LANGUAGE=r but R is not installed in this image (build it with the R layer)"
+    # IRkernel answers no interrupt_request: where interrupts come by message, a bridge answers it.
+    if [ "${BERTH_KERNEL_INTERRUPT:-signal}" = message ]; then
+      exec /usr/bin/python3 /usr/local/lib/berth/r-control-bridge.py "$connection_file"
+    fi
     exec R --slave -e 'IRkernel::main()' --args "$connection_file"
     ;;
   *)

@@ -22,13 +22,26 @@
 //   execute, 50 MiB   as above, the floor's ZMQ client on such a container kernel
 //   16 at once        16 such containers + kernel_info vs 16 POST /api/kernels, all in parallel
 //
+// Start, execute and throughput for kernels in Kubernetes pods (sections k8s-start, k8s-execute,
+// k8s-throughput; `--only kubernetes` is all three) on the Kubernetes emulator of the tests, whose
+// kubelet runs pods as containers on the local Docker Engine (host network), against a third
+// gateway whose config dir has one Kubernetes exec config on it and the same code env
+// (test/bench/kubernetes-kernels.mjs makes them, and removes every pod, Secret and tag it made):
+//
+//   start latency     Berth: as above, kernel <code-env>--bench-k8s (its pod, its image)
+//                     floor: ports + Secret with the connection JSON + pod of the same image,
+//                     followed by a watch until its container runs → kernel_info_reply over ZMQ;
+//                     also the emulator's own floor, pod created → container running, against the
+//                     same span of Berth's starts ('launch progress' lines of its debug log)
+//   execute, 50 MiB   as above, the floor's ZMQ client on such a pod kernel
+//
 // Prints a table, then one JSON object; also writes it to test/bench/results/latest.json.
 //
 //   node scripts/bench.mjs [--starts 10] [--executes 500] [--burst 16] [--rounds 5] [--burst-rounds 3]
-//                          [--only start,execute,throughput,burst,docker] [--no-build] [--strict]
+//                          [--only start,execute,throughput,burst,docker,kubernetes] [--no-build] [--strict]
 //   BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway;
 //   BENCH_KEEP_LOG=/tmp/gateway.log keeps the gateway's log (the run's temp dir is removed), and the
-//   container gateway's as /tmp/gateway.log.docker.
+//   container gateway's as /tmp/gateway.log.docker, the pod gateway's as /tmp/gateway.log.k8s.
 //
 // --rounds is the number of 50 MiB cells per client, --burst-rounds the number of 16-kernel bursts
 // per side; medians are reported. Floor and Berth samples alternate so that load from other
@@ -48,6 +61,10 @@ const BIG_CELL = "import sys; c='x'*65536\nfor _ in range(800): sys.stdout.write
 const TARGETS = { start: 1.05, execute: 1.2, throughput: 0.9, burst: 1.05, rssMb: 150, dockerStartOverMs: 100 };
 const LOCAL_SECTIONS = ['start', 'execute', 'throughput', 'burst'];
 const DOCKER_SECTIONS = ['docker-start', 'docker-execute', 'docker-throughput', 'docker-burst'];
+const KUBERNETES_SECTIONS = ['k8s-start', 'k8s-execute', 'k8s-throughput'];
+/** Names that stand for several sections in --only. */
+const SECTION_GROUPS = { docker: DOCKER_SECTIONS, kubernetes: KUBERNETES_SECTIONS };
+const ALL_SECTIONS = [...LOCAL_SECTIONS, ...DOCKER_SECTIONS, ...KUBERNETES_SECTIONS];
 
 const { values: args } = parseArgs({
   options: {
@@ -56,7 +73,7 @@ const { values: args } = parseArgs({
     burst: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '5' },
     'burst-rounds': { type: 'string', default: '3' },
-    only: { type: 'string', default: [...LOCAL_SECTIONS, 'docker'].join(',') },
+    only: { type: 'string', default: [...LOCAL_SECTIONS, 'docker', 'kubernetes'].join(',') },
     'no-build': { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
   },
@@ -74,15 +91,19 @@ function positiveInt(value, flag) {
   return n;
 }
 
-/** The --only list as section names; "docker" stands for all four docker-* sections. */
+/** The --only list as section names; "docker" stands for the four docker-* sections, "kubernetes" for the three k8s-* ones. */
 function sections(list) {
   const names = list
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-    .flatMap((name) => (name === 'docker' ? DOCKER_SECTIONS : [name]));
-  const unknown = names.filter((name) => !LOCAL_SECTIONS.includes(name) && !DOCKER_SECTIONS.includes(name));
-  if (unknown.length > 0) throw new Error(`--only takes ${[...LOCAL_SECTIONS, 'docker', ...DOCKER_SECTIONS].join(', ')}; got "${unknown}"`);
+    .flatMap((name) => SECTION_GROUPS[name] ?? [name]);
+  const unknown = names.filter((name) => !ALL_SECTIONS.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `--only takes ${[...LOCAL_SECTIONS, ...Object.keys(SECTION_GROUPS), ...DOCKER_SECTIONS, ...KUBERNETES_SECTIONS].join(', ')}; got "${unknown}"`,
+    );
+  }
   return new Set(names);
 }
 
@@ -107,6 +128,10 @@ const { executeContent } = await import('../test/bench/jupyter-client.mjs');
 const { formatTable, median, round, since, summarize } = await import('../test/bench/stats.mjs');
 // Only for the docker-* sections (it loads dockerode and the image builder).
 const dockerBench = DOCKER_SECTIONS.some((section) => ONLY.has(section)) ? await import('../test/bench/docker-kernels.mjs') : undefined;
+// Only for the k8s-* sections (it loads @kubernetes/client-node too).
+const k8sBench = KUBERNETES_SECTIONS.some((section) => ONLY.has(section))
+  ? await import('../test/bench/kubernetes-kernels.mjs')
+  : undefined;
 
 const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-'));
 const runtimeDir = join(tmp, 'floor');
@@ -114,14 +139,18 @@ mkdirSync(runtimeDir, { mode: 0o700 });
 const floorPorts = new FloorPorts();
 const liveFloor = new Set();
 const liveBerth = new Set();
-/** The gateways this run started: `local` (no config dir) and `docker` (the container config dir). */
+/** The gateways this run started: `local` (no config dir), `docker` (the container config dir) and `kubernetes` (the pod one). */
 const gateways = {};
 /** The Docker client once the docker sections' setup began (then cleanup removes what they made). */
 let docker;
+/** The k8s-* sections' emulator, client and config once their setup began (cleanup removes what they made). */
+let kube;
 
 /**
- * Where kernels run, for the phases below: local processes or containers. `gateway` and
- * `kernelName` are Berth's side; `launchFloor` starts a floor kernel (without its first request).
+ * Where kernels run, for the phases below: local processes, containers or pods. `gateway` and
+ * `kernelName` are Berth's side; `launchFloor` starts a floor kernel (without its first request);
+ * `floorStages` summarizes the floor's start stages and `launchStages` Berth's (from its debug log),
+ * where the backend has them.
  */
 function localKind(argv) {
   return {
@@ -138,12 +167,25 @@ function dockerKind(image) {
     gateway: gateways.docker,
     kernelName: dockerBench.KERNEL_NAME,
     launchFloor: () => dockerBench.ContainerFloorKernel.launch({ docker, image, ports: floorPorts }),
+    floorStages: dockerBench.floorStages,
+    launchStages: dockerBench.launchStages,
+  };
+}
+
+function kubernetesKind() {
+  return {
+    name: 'k8s',
+    gateway: gateways.kubernetes,
+    kernelName: k8sBench.KERNEL_NAME,
+    launchFloor: () => kube.launchFloor(floorPorts),
+    floorStages: k8sBench.floorStages,
+    launchStages: k8sBench.launchStages,
   };
 }
 
 // ------------------------------------------------------------------------ one sample of each kind
 
-/** Floor start: (ports, connection file, spawn | ports, container create + start), connect → kernel_info_reply over ZMQ. */
+/** Floor start: (ports, connection file, spawn | ports, container create + start | ports, Secret, pod until running), connect → kernel_info_reply over ZMQ. */
 async function floorStart(kind) {
   const began = performance.now();
   const kernel = await kind.launchFloor();
@@ -260,7 +302,7 @@ async function measureStarts(kind) {
     floor: {
       ...summarize(ms(floor)),
       spawnMsP50: round(median(floor.map((s) => s.spawnedMs))),
-      ...(kind.name === 'docker' ? { stagesMs: dockerBench.floorStages(floor) } : {}),
+      ...(kind.floorStages ? { stagesMs: kind.floorStages(floor) } : {}),
       samples: ms(floor).map((v) => round(v, 1)),
     },
     berth: {
@@ -270,8 +312,8 @@ async function measureStarts(kind) {
       kernelInfoMsP50: round(median(berth.map((s) => s.kernelInfoMs))),
       samples: ms(berth).map((v) => round(v, 1)),
     },
-    // Containers: the launch stages are read from the gateway's log once it has stopped.
-    ...(kind.name === 'docker' ? { berthLaunches: berth.map(launchOf) } : {}),
+    // Containers and pods: the launch stages are read from the gateway's log once it has stopped.
+    ...(kind.launchStages ? { berthLaunches: berth.map(launchOf) } : {}),
   };
 }
 
@@ -386,10 +428,10 @@ async function measureBurst(kind) {
     floor: {
       msP50: round(median(floor)),
       samples: floor.map((v) => round(v, 0)),
-      ...(kind.name === 'docker' ? { stagesMs: dockerBench.floorStages(floorSamples) } : {}),
+      ...(kind.floorStages ? { stagesMs: kind.floorStages(floorSamples) } : {}),
     },
     berth: { msP50: round(median(berth)), samples: berth.map((v) => round(v, 0)), gatewayCpuMsP50: round(median(gatewayCpu)) },
-    ...(kind.name === 'docker' ? { berthLaunches: launches } : {}),
+    ...(kind.launchStages ? { berthLaunches: launches } : {}),
   };
 }
 
@@ -451,8 +493,41 @@ async function measureDocker(results) {
   await gateways.docker.stop();
   const log = readFileSync(join(tmp, 'docker-gateway.log'), 'utf8');
   for (const phase of [out.start, out.burst].filter(Boolean)) {
-    phase.berth.stagesMs = dockerBench.launchStages(log, phase.berthLaunches);
+    phase.berth.stagesMs = kind.launchStages(log, phase.berthLaunches);
     delete phase.berthLaunches;
+  }
+}
+
+/** The k8s-* sections: setup (emulator and all), then a gateway with the bench's Kubernetes config dir (debug log, for the launch stages). */
+async function measureKubernetes(results) {
+  progress('kubernetes: setup (daemon, base image tag, emulator, namespace, config dir, code-env image and its registry tag)');
+  const began = performance.now();
+  kube = new k8sBench.KubernetesBench({ repo: REPO, tmp, progress });
+  const setup = await kube.setup();
+  const out = { setup: { image: setup.image, baseImage: setup.baseImage, emulator: setup.emulator, ...setup.timings } };
+  results.kubernetes = out;
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  gateways.kubernetes = await BerthGateway.start({
+    repoRoot: REPO,
+    dataDir: join(tmp, 'k8s-gateway-data'),
+    logFile: join(tmp, 'k8s-gateway.log'),
+    nodeArgs,
+    env: { BERTH_CONFIG_DIR: kube.configDir, BERTH_LOG_LEVEL: 'debug' },
+  });
+  out.setup.totalMs = round(since(began), 0);
+  progress(`k8s gateway pid ${gateways.kubernetes.pid} at ${gateways.kubernetes.url}; kernel ${k8sBench.KERNEL_NAME} on ${setup.image}`);
+  const kind = kubernetesKind();
+  if (ONLY.has('k8s-start')) out.start = await measureStarts(kind);
+  if (ONLY.has('k8s-execute') || ONLY.has('k8s-throughput')) {
+    Object.assign(
+      out,
+      await measureExecuteAndThroughput(kind, { execute: ONLY.has('k8s-execute'), throughput: ONLY.has('k8s-throughput') }),
+    );
+  }
+  await gateways.kubernetes.stop();
+  if (out.start) {
+    out.start.berth.stagesMs = kind.launchStages(readFileSync(join(tmp, 'k8s-gateway.log'), 'utf8'), out.start.berthLaunches);
+    delete out.start.berthLaunches;
   }
 }
 
@@ -474,6 +549,14 @@ function buildReport(results) {
   // Keys and labels of the docker rows carry a prefix: dockerExecuteP50Json, "docker execute p50 JSON (ms)".
   const name = (prefix, key) => (prefix ? `${prefix}${key[0].toUpperCase()}${key.slice(1)}` : key);
   const label = (prefix, text) => (prefix ? `${prefix} ${text}` : text);
+  // Stage sums for the start breakdowns ('' when a stage is missing from the log).
+  const sum = (...values) =>
+    values.every((v) => typeof v === 'number')
+      ? round(
+          values.reduce((a, v) => a + v, 0),
+          1,
+        )
+      : '';
 
   const addExecute = (prefix, execute) => {
     for (const [key, text, stats] of [
@@ -571,13 +654,6 @@ function buildReport(results) {
     // Where the time goes (ms p50 of each stage; Berth's from its debug log, ms resolution).
     const f = floor.stagesMs.p50;
     const b = berth.stagesMs.p50;
-    const sum = (...values) =>
-      values.every((v) => typeof v === 'number')
-        ? round(
-            values.reduce((a, v) => a + v, 0),
-            1,
-          )
-        : '';
     rows.push(['  ports (berth: + request, image lookup)', f.portsMs, sum(b.requestToPortsMs, b.portsToCreateMs), '', '', '']);
     rows.push(['  container create (berth: + copy-in)', f.createMs, b.createAndCopyMs, '', '', '']);
     rows.push(['    of which copy-in alone (putArchive)', '', round(dockerResults.start.copyInMs.p50, 1), '', '', '']);
@@ -617,6 +693,41 @@ function buildReport(results) {
   if (dockerResults.gatewayMemory) {
     rows.push(['docker gateway peak RSS, 50 MiB cell (MiB)', '', dockerResults.gatewayMemory.peakMb, '', '', '']);
   }
+
+  // Pods: start has no target of its own (its ratio is against the emulator floor of the same run); execute and throughput have the shared ones.
+  const k8s = results.kubernetes ?? {};
+  if (k8s.start) {
+    const { floor, berth } = k8s.start;
+    const f = floor.stagesMs.p50;
+    const b = berth.stagesMs.p50;
+    add('k8sStartP50', 'k8s start p50 (ms)', floor.p50, berth.p50, '', undefined);
+    rows.push([
+      '  berth - floor: p50s / paired p50 (ms)',
+      '',
+      `${round(berth.p50 - floor.p50, 1)} / ${k8s.start.pairedOverMsP50}`,
+      '',
+      '',
+      '',
+    ]);
+    add('k8sStartP90', 'k8s start p90 (ms)', floor.p90, berth.p90, '', undefined);
+    // The emulator's own floor: the pod's create answered → the watch says its container runs.
+    add('k8sCreatedToRunningP50', 'k8s pod created → running p50 (ms)', f.runningMs, b.createdToRunningMs, '', undefined);
+    rows.push(['  berth: created → kubelet Pulled event / → running', '', `${b.createdToKubeletMs} / ${b.kubeletToRunningMs}`, '', '', '']);
+    rows.push(['  ports + Secret (berth: request, image lookup)', sum(f.portsMs, f.secretMs), b.requestToPortsMs, '', '', '']);
+    rows.push(['  pod create (berth: + ports)', f.createMs, b.portsToCreatedMs, '', '', '']);
+    rows.push(['  first kernel_info reply (berth: + iopub)', f.kernelInfoMs, b.readinessMs, '', '', '']);
+    rows.push([
+      '  POST reply, WebSocket, kernel_info over it',
+      '',
+      sum(b.responseMs, berth.wsOpenMsP50, berth.kernelInfoMsP50),
+      '',
+      '',
+      '',
+    ]);
+  }
+  if (k8s.execute) addExecute('k8s', k8s.execute);
+  if (k8s.throughput) addThroughput('k8s', k8s.throughput);
+  if (k8s.gatewayMemory) rows.push(['k8s gateway peak RSS, 50 MiB cell (MiB)', '', k8s.gatewayMemory.peakMb, '', '', '']);
   return { table: formatTable(rows), checks };
 }
 
@@ -632,12 +743,19 @@ async function cleanup() {
   for (const [which, gateway] of Object.entries(gateways)) {
     await gateway.stop().catch((error) => progress(`${which} gateway stop: ${error.message}`));
   }
+  // Before killLeftovers: the emulator runs from this run's temp dir, and must stop by itself to remove its containers.
+  if (kube) await kube.cleanup().catch((error) => progress(`kubernetes cleanup: ${error.message}`));
   killLeftovers();
-  if (docker) await dockerBench.cleanupDocker(docker, progress).catch((error) => progress(`docker cleanup: ${error.message}`));
+  // The k8s-* sections run the docker sections' code-env image and base tag: the same cleanup removes them.
+  if (docker || kube) {
+    const { cleanupDocker, newDocker } = dockerBench ?? (await import('../test/bench/docker-kernels.mjs'));
+    await cleanupDocker(docker ?? newDocker(), progress).catch((error) => progress(`docker cleanup: ${error.message}`));
+  }
   if (process.env.BENCH_KEEP_LOG) {
     for (const [file, keep] of [
       ['gateway.log', process.env.BENCH_KEEP_LOG],
       ['docker-gateway.log', `${process.env.BENCH_KEEP_LOG}.docker`],
+      ['k8s-gateway.log', `${process.env.BENCH_KEEP_LOG}.k8s`],
     ]) {
       try {
         writeFileSync(keep, readFileSync(join(tmp, file)));
@@ -687,10 +805,11 @@ const results = {};
 try {
   if (LOCAL_SECTIONS.some((section) => ONLY.has(section))) await measureLocal(results);
   if (DOCKER_SECTIONS.some((section) => ONLY.has(section))) await measureDocker(results);
+  if (KUBERNETES_SECTIONS.some((section) => ONLY.has(section))) await measureKubernetes(results);
 } catch (error) {
   if (!interrupted) {
     progress(`failed: ${error.stack ?? error}`);
-    for (const file of ['gateway.log', 'docker-gateway.log']) {
+    for (const file of ['gateway.log', 'docker-gateway.log', 'k8s-gateway.log']) {
       try {
         process.stderr.write(`--- ${file} tail ---\n${readFileSync(join(tmp, file), 'utf8').slice(-4000)}\n`);
       } catch {

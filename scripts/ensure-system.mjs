@@ -79,7 +79,8 @@ export const NEEDS = {
     packages: ['python3-jupyter-server'],
   },
   runner: {
-    description: 'scikit-learn and pandas for ML runs on local kernels; nbclient and nbconvert, the reference runners the tests compare with',
+    description:
+      'scikit-learn and pandas for ML runs on local kernels; nbclient and nbconvert, the reference runners the tests compare with',
     packages: ['python3-sklearn', 'python3-pandas', 'python3-nbclient', 'python3-nbconvert'],
   },
   docker: {

@@ -9,6 +9,9 @@
 //   stages   where a Berth container start spends its time, from the gateway's debug log
 //   cleanup  every container and image the bench made; the OS image and berth/base:<hash> stay
 //
+// The base image, the code env and its image are shared with the k8s-* sections
+// (kubernetes-kernels.mjs: prepareBaseImage, writeCodeEnv, buildCodeEnvImage).
+//
 // The floor containers carry the label berth.io/test=bench-docker; the gateway's own carry its
 // labels (berth.io/code-env=berth-bench-plain). The code-env image is found by its code-env label.
 import { execFile } from 'node:child_process';
@@ -45,23 +48,10 @@ export const newDocker = () => new Dockerode({ socketPath: DOCKER_SOCKET });
  * the CLI as an admin would). Resolves with the image ref and how long each step took.
  */
 export async function setupDockerBench({ repo, tmp, progress }) {
-  const timings = {};
-  let began = performance.now();
-  const ensured = await ensureDocker();
-  timings.ensureDockerMs = round(since(began), 0);
-  progress(
-    `  dockerd ${ensured.daemon.version} ${ensured.daemon.started ? 'started' : 'already running'}; OS image ${ensured.osBase.built ? 'built' : 'present'}`,
-  );
-
-  const docker = newDocker();
-  began = performance.now();
-  const base = await new ImageBuilder(docker).buildBase({ extraTags: [BASE_TAG] });
-  timings.baseImageMs = round(since(began), 0);
-  progress(`  base image ${base.ref} ${base.skipped ? 'present' : 'built'}, tagged ${BASE_TAG}`);
+  const { docker, ensured, base, timings } = await prepareBaseImage(progress);
 
   const configDir = join(tmp, 'docker-config');
   mkdirSync(join(configDir, 'execution-configs'), { recursive: true });
-  mkdirSync(join(configDir, 'code-envs'), { recursive: true });
   writeFileSync(
     join(configDir, 'execution-configs', `${EXEC_CONFIG}.yaml`),
     [
@@ -75,20 +65,56 @@ export async function setupDockerBench({ repo, tmp, progress }) {
       '',
     ].join('\n'),
   );
-  // No packages: the image is the base plus Berth's few code-env steps, built in seconds.
-  writeFileSync(join(configDir, 'code-envs', `${CODE_ENV}.yaml`), `language: python\navailableFor: [${EXEC_CONFIG}]\n`);
+  writeCodeEnv(configDir, EXEC_CONFIG);
 
+  const built = await buildCodeEnvImage({ repo, configDir, docker, progress });
+  timings.codeEnvImageMs = built.ms;
+  return { docker, configDir, image: built.image, baseImage: base.ref, dockerVersion: ensured.daemon.version, timings };
+}
+
+/**
+ * The part of the setup the Kubernetes sections share: the Docker daemon and OS image
+ * (scripts/ensure-docker.mjs), and the shared Python base image tagged BASE_TAG.
+ */
+export async function prepareBaseImage(progress) {
+  const timings = {};
+  let began = performance.now();
+  const ensured = await ensureDocker();
+  timings.ensureDockerMs = round(since(began), 0);
+  progress(
+    `  dockerd ${ensured.daemon.version} ${ensured.daemon.started ? 'started' : 'already running'}; OS image ${ensured.osBase.built ? 'built' : 'present'}`,
+  );
+  const docker = newDocker();
   began = performance.now();
+  const base = await new ImageBuilder(docker).buildBase({ extraTags: [BASE_TAG] });
+  timings.baseImageMs = round(since(began), 0);
+  progress(`  base image ${base.ref} ${base.skipped ? 'present' : 'built'}, tagged ${BASE_TAG}`);
+  return { docker, ensured, base, timings };
+}
+
+/**
+ * The bench's code env in `configDir`, offered on `execConfig`. No packages: the image is the base
+ * plus Berth's few code-env steps, built in seconds; its content (so its image) is the same
+ * whichever exec config offers it, so the Docker and Kubernetes sections run one image.
+ */
+export function writeCodeEnv(configDir, execConfig) {
+  mkdirSync(join(configDir, 'code-envs'), { recursive: true });
+  writeFileSync(join(configDir, 'code-envs', `${CODE_ENV}.yaml`), `language: python\navailableFor: [${execConfig}]\n`);
+}
+
+/** `berth images build-code-env CODE_ENV --config-dir configDir`; resolves with the local ref it reports and how long it took. */
+export async function buildCodeEnvImage({ repo, configDir, docker, progress }) {
+  const began = performance.now();
   const cli = [join(repo, 'gateway', 'bin', 'berth.js'), 'images', 'build-code-env', CODE_ENV, '--config-dir', configDir];
   const { stdout } = await promisify(execFile)(process.execPath, cli, { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
-  timings.codeEnvImageMs = round(since(began), 0);
+  const ms = round(since(began), 0);
   // The CLI reports "<code-env>@<exec-config>: <ref> built in … / skipped (up to date)".
   const reported = /^\S+: (\S+) (?:built in |skipped)/m.exec(stdout);
   const image = reported?.[1];
   if (image === undefined) throw new Error(`berth ${cli.slice(1).join(' ')} did not report its image:\n${stdout.slice(-2000)}`);
   await docker.getImage(image).inspect();
-  progress(`  code-env image ${image} (${round(timings.codeEnvImageMs / 1000, 1)} s)`);
-  return { docker, configDir, image, baseImage: base.ref, dockerVersion: ensured.daemon.version, timings };
+  progress(`  code-env image ${image} (${round(ms / 1000, 1)} s${/ skipped/.test(reported[0]) ? ', up to date' : ''})`);
+  return { image, ms };
 }
 
 /** What FloorKernel needs of a process, for a container: its exit (from `docker wait`) as an 'exit' event. */
@@ -158,6 +184,15 @@ export class ContainerFloorKernel extends FloorKernel {
   }
 }
 
+const DOCKER_SPANS = [
+  ['requestToPortsMs', 'posted', 'allocating-ports'],
+  ['portsToCreateMs', 'allocating-ports', 'creating-container'],
+  ['createAndCopyMs', 'creating-container', 'starting-container'],
+  ['containerStartMs', 'starting-container', 'waiting-for-kernel'],
+  ['readinessMs', 'waiting-for-kernel', 'started'],
+  ['responseMs', 'started', 'replied'],
+];
+
 /**
  * Where Berth's container starts went, per stage (ms p50 and max), from the gateway's debug log: the
  * 'launch progress' lines of each kernel, its 'kernel started' line, and the bench's own clock
@@ -169,8 +204,11 @@ export class ContainerFloorKernel extends FloorKernel {
  *   start → waiting          container start
  *   waiting → started        the gateway's kernel_info until the reply and an iopub message
  *   started → POST reply     the HTTP response
+ *
+ * Other backends pass their own `spans` ([name, from stage, to stage]; 'posted' and 'replied' are
+ * the bench's clock, 'started' the 'kernel started' line).
  */
-export function launchStages(logText, samples) {
+export function launchStages(logText, samples, spans = DOCKER_SPANS) {
   const byKernel = new Map();
   for (const line of logText.split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -185,14 +223,6 @@ export function launchStages(logText, samples) {
     times[entry.msg === 'kernel started' ? 'started' : entry.stage] = Date.parse(entry.time);
     byKernel.set(entry.kernelId, times);
   }
-  const spans = [
-    ['requestToPortsMs', 'posted', 'allocating-ports'],
-    ['portsToCreateMs', 'allocating-ports', 'creating-container'],
-    ['createAndCopyMs', 'creating-container', 'starting-container'],
-    ['containerStartMs', 'starting-container', 'waiting-for-kernel'],
-    ['readinessMs', 'waiting-for-kernel', 'started'],
-    ['responseMs', 'started', 'replied'],
-  ];
   const values = Object.fromEntries(spans.map(([name]) => [name, []]));
   let matched = 0;
   for (const sample of samples) {

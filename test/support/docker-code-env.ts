@@ -1,6 +1,7 @@
-// A config directory with one Docker exec config (host network, local daemon) and one code env
-// available for it, the code env's image built the way an admin builds it (`berth images
-// build-code-env`), and the cleanup of what such a test leaves on the daemon.
+// Config directories for tests (any exec configs and code envs; the common one: one Docker exec
+// config on the local daemon with host network and one code env available for it), images built
+// the way an admin builds them (`berth images build-base`, `berth images build-code-env`), and the
+// cleanup of what such a test leaves on the daemon.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,15 +30,45 @@ export interface DockerCodeEnvOptions {
   readonly mounts?: readonly string[];
 }
 
+/** A config directory's exec configs and code envs, each by id, as their YAML files would hold them. */
+export interface ConfigDirContents {
+  readonly execConfigs: Readonly<Record<string, Record<string, unknown>>>;
+  readonly codeEnvs: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+/** Writes a new config directory (under the OS temp dir, named after `prefix`); the caller removes it. */
+export function makeConfigDir(prefix: string, contents: ConfigDirContents): string {
+  const configDir = mkdtempSync(join(tmpdir(), `${prefix}-config-`));
+  mkdirSync(join(configDir, 'execution-configs'));
+  mkdirSync(join(configDir, 'code-envs'));
+  for (const [id, body] of Object.entries(contents.execConfigs)) {
+    writeFileSync(join(configDir, 'execution-configs', `${id}.yaml`), stringify(body));
+  }
+  for (const [id, body] of Object.entries(contents.codeEnvs)) writeFileSync(join(configDir, 'code-envs', `${id}.yaml`), stringify(body));
+  return configDir;
+}
+
+/**
+ * Builds a code env's image for one exec config of `configDir` through the CLI (`berth images
+ * build-code-env`) and resolves with the ref it has on the daemon (`berth/codeenv-<id>:<hash>`),
+ * whether built now or already up to date.
+ */
+export async function buildCodeEnvImage(configDir: string, codeEnv: string, execConfig: string): Promise<string> {
+  const { stdout } = await berthCli('images', 'build-code-env', codeEnv, '--exec-config', execConfig, '--config-dir', configDir);
+  const ref = stdout
+    .split('\n')
+    .find((line) => line.startsWith(`${codeEnv}@${execConfig}: `))
+    ?.split(' ')[1];
+  if (ref === undefined) throw new Error(`build-code-env named no image for ${codeEnv}@${execConfig}:\n${stdout}`);
+  return ref;
+}
+
 /**
  * Writes the config directory, then builds the code env's image for the exec config through the
  * CLI. Resolves with the directory (the caller removes it; none is left when the build fails).
  * Its kernelspec is `<code-env>--<exec-config>`.
  */
 export async function makeDockerCodeEnv(options: DockerCodeEnvOptions): Promise<string> {
-  const configDir = mkdtempSync(join(tmpdir(), `${options.codeEnv}-config-`));
-  mkdirSync(join(configDir, 'execution-configs'));
-  mkdirSync(join(configDir, 'code-envs'));
   const execConfig = {
     backend: 'docker',
     baseImage: options.baseImage,
@@ -47,16 +78,31 @@ export async function makeDockerCodeEnv(options: DockerCodeEnvOptions): Promise<
       mounts: (options.mounts ?? []).map((path) => ({ type: 'bind', source: path, target: path })),
     },
   };
-  writeFileSync(join(configDir, 'execution-configs', `${options.execConfig}.yaml`), stringify(execConfig));
   const codeEnv = { language: options.language, packages: { apt: [...(options.apt ?? [])] }, availableFor: [options.execConfig] };
-  writeFileSync(join(configDir, 'code-envs', `${options.codeEnv}.yaml`), stringify(codeEnv));
-  await berthCli('images', 'build-code-env', options.codeEnv, '--exec-config', options.execConfig, '--config-dir', configDir).catch(
-    (err: unknown) => {
-      rmSync(configDir, { recursive: true, force: true });
-      throw err;
-    },
-  );
+  const configDir = makeConfigDir(options.codeEnv, {
+    execConfigs: { [options.execConfig]: execConfig },
+    codeEnvs: { [options.codeEnv]: codeEnv },
+  });
+  await buildCodeEnvImage(configDir, options.codeEnv, options.execConfig).catch((err: unknown) => {
+    rmSync(configDir, { recursive: true, force: true });
+    throw err;
+  });
   return configDir;
+}
+
+/** The content tag of the R layer (R and IRkernel on the base) that `berth images build-base --with-r` makes. */
+export const R_BASE_REF = /^berth\/base-r:[0-9a-f]{12}$/;
+
+/**
+ * Builds the R base as an admin does (`berth images build-base --with-r --tag <tag>`). The R layer
+ * is named by its content hash, so every test asking for it shares one image (built by whichever
+ * asked first). Resolves with its content ref and whether this call built it.
+ */
+export async function buildRBase(tag: string): Promise<{ ref: string; built: boolean }> {
+  const { stdout } = await berthCli('images', 'build-base', '--with-r', '--tag', tag);
+  const r = /^r: (berth\/base-r:[0-9a-f]{12}) (built in [\d.]+ s|skipped \(up to date\))$/m.exec(stdout);
+  if (r === null) throw new Error(`build-base --with-r said no R layer:\n${stdout}`);
+  return { ref: r[1]!, built: r[2] !== 'skipped (up to date)' };
 }
 
 /** Containers of a code env's kernels (running or not), found by their `berth.io/code-env` label. */

@@ -166,6 +166,16 @@ export class KernelSocket {
   }
 }
 
+/** Opens a socket on the kernel, runs `code` there, closes the socket, and resolves with what the cell produced. */
+export async function executeOnce(wsBaseUrl: string, token: string, kernelId: string, code: string): Promise<ExecuteOutcome> {
+  const socket = await KernelSocket.open(wsBaseUrl, token, kernelId);
+  try {
+    return await socket.execute(code);
+  } finally {
+    await socket.close();
+  }
+}
+
 export function isStatus(message: WireMessage, state: string): boolean {
   return message.channel === 'iopub' && message.header.msg_type === 'status' && message.content.execution_state === state;
 }

@@ -11,9 +11,11 @@ import type { CodeEnv } from '../execution/code-env';
 export const TEMPLATE_NAMES = ['base.Dockerfile', 'r.Dockerfile', 'cuda.Dockerfile', 'code-env.Dockerfile'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 export const ENTRYPOINT_NAME = 'kernel-entrypoint.sh';
+/** IRkernel's control-channel bridge (interrupts by message), in the R layer. */
+export const R_BRIDGE_NAME = 'r-control-bridge.py';
 
 /** The text of every file in images/ the builder uses. */
-export type ImageTemplates = Readonly<Record<TemplateName | typeof ENTRYPOINT_NAME, string>>;
+export type ImageTemplates = Readonly<Record<TemplateName | typeof ENTRYPOINT_NAME | typeof R_BRIDGE_NAME, string>>;
 
 /** The default FROM of base.Dockerfile: a Debian made locally with debootstrap + `docker import`. */
 export const DEFAULT_OS_IMAGE = 'berth/os-bookworm:latest';
@@ -133,7 +135,7 @@ export function renderCudaImage(templates: ImageTemplates, options: { cudaVersio
 
 /** The R layer (r.Dockerfile) on top of a base image. */
 export function renderRLayer(templates: ImageTemplates, options: { parent: string }): BuildInputs {
-  return inputs('r.Dockerfile', templates, { BASE_IMAGE: options.parent }, []);
+  return inputs('r.Dockerfile', templates, { BASE_IMAGE: options.parent }, [file(R_BRIDGE_NAME, templates[R_BRIDGE_NAME], 0o755)]);
 }
 
 /** A file handed to the renderer: a wheel, or a file of a resources folder (relative path). */

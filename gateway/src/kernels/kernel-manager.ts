@@ -185,7 +185,12 @@ export class KernelManager {
     if (kernel.phase !== 'running' || !kernel.provisioned)
       throw new ConflictError(`Kernel ${id} is ${kernel.phase}; only a running kernel can be interrupted.`);
     if (kernel.spec.spec.interrupt_mode === 'message') {
-      await kernel.client!.request('control', 'interrupt_request', {}, 5000);
+      await kernel.client!.request('control', 'interrupt_request', {}, INTERRUPT_REPLY_MS).catch((error: unknown) => {
+        throw new ConflictError(
+          `Kernel ${id} did not answer interrupt_request within ${INTERRUPT_REPLY_MS / 1000} s (${describeError(error)}): its kernelspec says interrupt_mode "message", which this kernel may not support. It is still running; restart it to stop what it is doing.`,
+          { cause: error },
+        );
+      });
     } else {
       await kernel.provisioned.interrupt();
     }
@@ -551,6 +556,9 @@ export class KernelManager {
 }
 
 /** KERNEL_LAUNCH_TIMEOUT (seconds, sent by Jupyter Server) may shorten or extend up to the configured limit. */
+/** How long an interrupt by message waits for the kernel's interrupt_reply. */
+const INTERRUPT_REPLY_MS = 5000;
+
 /** Whether a shutdown (or detach) began; read through a call, as awaits may have changed the phase. */
 function isShutDown(kernel: ManagedKernel): boolean {
   return kernel.phase === 'terminating';

@@ -9,7 +9,7 @@ import Dockerode from 'dockerode';
 import { ImageBuilder } from '../../../gateway/src/images/image-builder';
 import { startCliGateway, stopCliGateway, type CliGateway } from '../../support/cli-gateway';
 import { codeEnvContainers, makeDockerCodeEnv, removeCodeEnvArtifacts } from '../../support/docker-code-env';
-import { KernelSocket } from '../../support/kernel-socket';
+import { executeOnce } from '../../support/kernel-socket';
 
 const BASE_TAG = 'berth-test/docker-reattach-base:latest';
 const CODE_ENV = 'berth-test-reattach';
@@ -27,12 +27,7 @@ async function startGateway(): Promise<CliGateway> {
 }
 
 async function execute(gateway: CliGateway, kernelId: string, code: string): Promise<string | undefined> {
-  const socket = await KernelSocket.open(gateway.wsUrl, token, kernelId);
-  try {
-    return (await socket.execute(code)).result;
-  } finally {
-    await socket.close();
-  }
+  return (await executeOnce(gateway.wsUrl, token, kernelId, code)).result;
 }
 
 beforeAll(async () => {

@@ -9,7 +9,7 @@
 // untagged); the shared base (berth/base:<hash>) stays as a cache.
 import { rmSync } from 'node:fs';
 import Dockerode from 'dockerode';
-import { codeEnvContainers, berthCli, makeDockerCodeEnv, removeCodeEnvArtifacts } from '../../support/docker-code-env';
+import { buildRBase, codeEnvContainers, makeDockerCodeEnv, R_BASE_REF, removeCodeEnvArtifacts } from '../../support/docker-code-env';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
 import { KernelSocket } from '../../support/kernel-socket';
 import { leftoverImageNames, removeImageNames } from '../../support/test-images';
@@ -39,11 +39,9 @@ function kernelContainers(kernelId: string): Promise<Dockerode.ContainerInfo[]> 
 beforeAll(async () => {
   // What a run that crashed before its cleanup left: the code env's containers and image, the test tag.
   await removeCodeEnvArtifacts(docker, CODE_ENV);
-  await removeImageNames(docker, ...(await leftoverImageNames(docker, BASE_TAG, /^berth\/base-r:[0-9a-f]{12}$/)));
-  const built = await berthCli('images', 'build-base', '--with-r', '--tag', BASE_TAG);
-  const r = /^r: (berth\/base-r:[0-9a-f]{12}) (built in [\d.]+ s|skipped \(up to date\))$/m.exec(built.stdout);
-  if (r === null) throw new Error(`build-base --with-r said no R layer:\n${built.stdout}`);
-  if (r[2] !== 'skipped (up to date)') builtRef = r[1];
+  await removeImageNames(docker, ...(await leftoverImageNames(docker, BASE_TAG, R_BASE_REF)));
+  const r = await buildRBase(BASE_TAG);
+  if (r.built) builtRef = r.ref;
   configDir = await makeDockerCodeEnv({
     codeEnv: CODE_ENV,
     language: 'r',

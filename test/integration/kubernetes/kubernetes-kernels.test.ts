@@ -3,26 +3,23 @@
 // env's image built by `berth images` and named in the exec config's registry (tagged locally:
 // the emulator's "registry" is the local daemon), the pod spec as configured, execute, interrupt
 // by message, restart in a new pod, shutdown leaving no pod or Secret, each failure the cluster can
-// report turned into an error naming its reason within seconds, and reattach after a gateway
-// restart with orphan reaping. scripts/test.mjs starts the daemon and makes the OS image first.
-import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+// report turned into an error naming its reason within seconds. Reattach after the gateway process
+// is killed, with orphan reaping: kubernetes-reattach.test.ts. scripts/test.mjs starts the daemon
+// and makes the OS image first.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import Dockerode from 'dockerode';
-import { CoreV1Api, KubeConfig, type V1Pod, type V1Secret } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
+import type { CoreV1Api, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { ImageBuilder } from '../../../gateway/src/images/image-builder';
-import { removeCodeEnvArtifacts } from '../../support/docker-code-env';
+import { buildCodeEnvImage, makeConfigDir, removeCodeEnvArtifacts } from '../../support/docker-code-env';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
 import { KernelSocket } from '../../support/kernel-socket';
+import { kubeExecConfig, tagIntoRegistry } from '../../support/kube-code-env';
 import { start as startEmulator, type KubeEmulator } from '../../support/kube-emulator';
+import { coreApi, kernelPods as podsOfKernel, TEST_TIMINGS } from '../../support/kube-kernels';
 import { removeImageNames } from '../../support/test-images';
 import { collectKernelEvents, type KernelEventData } from '../../support/kernel-events';
 
-const BERTH = resolve(__dirname, '..', '..', '..', 'gateway', 'bin', 'berth.js');
 const BASE_TAG = 'berth-test/k8s-kernels-base:latest';
 const CODE_ENV = 'berth-test-k8s';
 const NO_R = 'berth-test-k8s-no-r';
@@ -59,8 +56,8 @@ function start(name: string): Promise<Response> {
   return gw.api('api/kernels', { method: 'POST', body: JSON.stringify({ name }) });
 }
 
-async function kernelPods(kernelId: string, namespace = NS): Promise<V1Pod[]> {
-  return (await core.listNamespacedPod({ namespace, labelSelector: `berth.io/kernel-id=${kernelId}` })).items;
+function kernelPods(kernelId: string, namespace = NS): Promise<V1Pod[]> {
+  return podsOfKernel(core, namespace, kernelId);
 }
 
 async function kernelSecrets(kernelId: string, namespace = NS): Promise<V1Secret[]> {
@@ -95,16 +92,13 @@ async function kernelEvents(kernelId: string, until: (events: KernelEventData[])
   return collectKernelEvents(response, controller, until);
 }
 
-function execConfig(namespace: string, extra: Record<string, unknown> = {}): string {
-  return stringify({
-    backend: 'kubernetes',
+function execConfig(namespace: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return kubeExecConfig(kube, {
     baseImage: BASE_TAG,
+    namespace,
+    registry: REGISTRY,
     resources: { cpus: 1, memory: '256m' },
     kubernetes: {
-      kubeconfig: kube.kubeconfigPath,
-      context: kube.context,
-      namespace,
-      registry: REGISTRY,
       labels: { team: 'data' },
       annotations: { 'example.com/cost-centre': '42' },
       nodeSelector: { 'kubernetes.io/os': 'linux' },
@@ -113,57 +107,29 @@ function execConfig(namespace: string, extra: Record<string, unknown> = {}): str
   });
 }
 
-/** Names the code env's local images in the test registry, as `berth images build-code-env --push` would put them there. */
-async function tagIntoRegistry(codeEnv: string): Promise<string[]> {
-  const images = await docker.listImages({ filters: JSON.stringify({ label: [`berth.io/code-env=${codeEnv}`] }) });
-  const tags: string[] = [];
-  for (const image of images) {
-    for (const tag of image.RepoTags ?? []) {
-      if (!tag.startsWith('berth/codeenv-')) continue;
-      const [repo, version] = tag.split(':') as [string, string];
-      await docker.getImage(tag).tag({ repo: `${REGISTRY}/${repo}`, tag: version });
-      tags.push(`${REGISTRY}/${tag}`);
-    }
-  }
-  return tags;
-}
-
 beforeAll(async () => {
-  kube = await startEmulator({
-    timings: { restartBackoffMs: 300, imagePullBackoffMs: 300, podSyncMs: 100, mountRetryMs: 100, bookmarkIntervalMs: 1000 },
-  });
-  const kc = new KubeConfig();
-  kc.loadFromFile(kube.kubeconfigPath);
-  core = kc.makeApiClient(CoreV1Api);
+  kube = await startEmulator({ timings: TEST_TIMINGS });
+  core = coreApi(kube);
   for (const name of [NS, QUOTA_NS]) await core.createNamespace({ body: { metadata: { name } } });
 
-  configDir = mkdtempSync(join(tmpdir(), 'berth-k8s-kernels-'));
-  mkdirSync(join(configDir, 'execution-configs'));
-  mkdirSync(join(configDir, 'code-envs'));
-  writeFileSync(join(configDir, 'execution-configs', 'k8s-test.yaml'), execConfig(NS));
-  writeFileSync(join(configDir, 'execution-configs', 'k8s-always.yaml'), execConfig(NS, { pullPolicy: 'Always' }));
-  writeFileSync(join(configDir, 'execution-configs', 'k8s-quota.yaml'), execConfig(QUOTA_NS));
-  writeFileSync(
-    join(configDir, 'code-envs', `${CODE_ENV}.yaml`),
-    stringify({ language: 'python', packages: { apt: ['python3-six'] }, availableFor: ['k8s-test', 'k8s-always', 'k8s-quota'] }),
-  );
-  // An R code env on a base without R: its container exits at once, with a message in its log.
-  writeFileSync(join(configDir, 'code-envs', `${NO_R}.yaml`), stringify({ language: 'r', availableFor: ['k8s-test'] }));
+  configDir = makeConfigDir('berth-k8s-kernels', {
+    execConfigs: {
+      'k8s-test': execConfig(NS),
+      'k8s-always': execConfig(NS, { pullPolicy: 'Always' }),
+      'k8s-quota': execConfig(QUOTA_NS),
+    },
+    codeEnvs: {
+      [CODE_ENV]: { language: 'python', packages: { apt: ['python3-six'] }, availableFor: ['k8s-test', 'k8s-always', 'k8s-quota'] },
+      // An R code env on a base without R: its container exits at once, with a message in its log.
+      [NO_R]: { language: 'r', availableFor: ['k8s-test'] },
+    },
+  });
   await new ImageBuilder(docker).buildBase({ extraTags: [BASE_TAG] });
+  // Named in the test registry, as `berth images build-code-env --push` would put them there.
   for (const codeEnv of [CODE_ENV, NO_R]) {
-    await promisify(execFile)(process.execPath, [
-      BERTH,
-      'images',
-      'build-code-env',
-      codeEnv,
-      '--exec-config',
-      'k8s-test',
-      '--config-dir',
-      configDir,
-    ]);
-    registryTags.push(...(await tagIntoRegistry(codeEnv)));
+    registryTags.push(await tagIntoRegistry(docker, REGISTRY, await buildCodeEnvImage(configDir, codeEnv, 'k8s-test')));
   }
-  registryRef = registryTags.find((tag) => tag.includes(`/berth/codeenv-${CODE_ENV}:`))!;
+  registryRef = registryTags[0]!;
   gw = await startTestGateway({ configDir } as never);
 }, 600_000);
 
@@ -299,61 +265,6 @@ test('each failure the cluster reports fails the start within 10 s with the clus
   await eventually(async () => (await leftovers()).length === 0);
   expect(await leftovers()).toEqual([]);
   expect((await gw.api('api/status')).status).toBe(200);
-}, 120_000);
-
-test('a restarted gateway reattaches to its kernel pods and removes its pods no record knows, not other gateways’', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'berth-k8s-reattach-'));
-  const first = await startTestGateway({ configDir, dataDir } as never);
-  let second: TestGateway | undefined;
-  const sleeper = (name: string, gatewayId: string): V1Pod => ({
-    metadata: {
-      name,
-      labels: { 'berth.io/managed-by': 'berth', 'berth.io/gateway-id': gatewayId, 'berth.io/kernel-id': randomUUID() },
-    },
-    spec: {
-      restartPolicy: 'Never',
-      terminationGracePeriodSeconds: 1,
-      containers: [{ name: 'kernel', image: 'berth/os-bookworm:latest', command: ['sleep', '300'] }],
-    },
-  });
-  try {
-    const kernel = (await (
-      await first.api('api/kernels', { method: 'POST', body: JSON.stringify({ name: KERNEL }) })
-    ).json()) as KernelModel;
-    const [pod] = await kernelPods(kernel.id);
-    const socket = await KernelSocket.open(first.wsUrl, first.token, kernel.id);
-    expect((await socket.execute('x = 41')).reply.content.status).toBe('ok');
-    await socket.close();
-    await first.stop({ keepKernels: true });
-    expect((await kernelPods(kernel.id)).map((p) => p.metadata?.uid)).toEqual([pod!.metadata?.uid]);
-
-    // What a gateway killed between creating a pod and recording its kernel leaves: a pod with its labels and no record.
-    const gatewayId = readFileSync(join(dataDir, 'gateway-id'), 'utf8').trim();
-    await core.createNamespacedPod({ namespace: NS, body: sleeper('berth-kernel-orphan', gatewayId) });
-    await core.createNamespacedPod({ namespace: NS, body: sleeper('berth-kernel-foreign', randomUUID()) });
-
-    second = await startTestGateway({ configDir, dataDir } as never);
-    const listed = (await (await second.api('api/kernels')).json()) as KernelModel[];
-    expect(listed.map((k) => k.id)).toEqual([kernel.id]);
-    const again = await KernelSocket.open(second.wsUrl, second.token, kernel.id);
-    try {
-      expect((await again.execute('x + 1')).result).toBe('42');
-    } finally {
-      await again.close();
-    }
-    expect((await kernelPods(kernel.id)).map((p) => p.metadata?.uid)).toEqual([pod!.metadata?.uid]);
-    const names = async (): Promise<string[]> =>
-      (await core.listNamespacedPod({ namespace: NS, labelSelector: 'berth.io/managed-by=berth' })).items.map((p) => p.metadata!.name!);
-    expect(await eventually(async () => !(await names()).includes('berth-kernel-orphan'))).toBe(true);
-    expect(await names()).toContain('berth-kernel-foreign');
-
-    expect((await second.api(`api/kernels/${kernel.id}`, { method: 'DELETE' })).status).toBe(204);
-    expect(await eventually(async () => (await kernelPods(kernel.id)).length === 0)).toBe(true);
-  } finally {
-    await second?.stop();
-    await core.deleteNamespacedPod({ namespace: NS, name: 'berth-kernel-foreign', gracePeriodSeconds: 0 }).catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
-  }
 }, 120_000);
 
 test('a kernel whose pod dies is restarted in a new pod; one past its memory limit stays dead with reason OOMKilled', async () => {

@@ -12,9 +12,9 @@ import Dockerode from 'dockerode';
 import { ImageBuilder } from '../../../gateway/src/images/image-builder';
 import type { RunRecord } from '../../../gateway/src/runner/run';
 import type { RunLogEntry } from '../../../gateway/src/runner/run-log';
-import { normalFrom, seededUniform } from '../../support/seeded-random';
 import { codeEnvContainers, makeDockerCodeEnv, removeCodeEnvContainers } from '../../support/docker-code-env';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
+import { csv, dataset, ML_APT_PACKAGES, parseCsv } from '../../support/ml-data';
 import { artifactText, base64, cell, followRun, notebook, outputNotebook, runToEnd, streamText, submitRun } from '../../support/runs';
 
 const BASE_TAG = 'berth-test/docker-runs-base:latest';
@@ -60,54 +60,6 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
   }
 }
 
-// ------------------------------------------------------------------------------------------------
-// A synthetic classification dataset: deterministic (a seeded generator), so the test is too.
-
-interface Row {
-  x1: number;
-  x2: number;
-  color: string;
-  noise: number;
-  y: number;
-}
-
-const COLOR_SHIFT: Record<string, number> = { red: -1.5, green: 0, blue: 1.5 };
-
-/**
- * y = 1 when 2·x1 − x2 + shift(color) + small noise > 0. The colour moves the boundary (so it
- * matters to the model), while `noise` is drawn independently of everything: it must rank last.
- */
-function dataset(rows: number, seed: number): Row[] {
-  const random = seededUniform(seed);
-  const normal = normalFrom(random);
-  const colors = Object.keys(COLOR_SHIFT);
-  return Array.from({ length: rows }, () => {
-    const x1 = normal();
-    const x2 = normal();
-    const color = colors[Math.floor(random() * colors.length)]!;
-    const noise = random() * 10;
-    const y = 2 * x1 - x2 + COLOR_SHIFT[color]! + 0.2 * normal() > 0 ? 1 : 0;
-    return { x1, x2, color, noise, y };
-  });
-}
-
-function csv(rows: readonly Row[], labelled: boolean): string {
-  const header = labelled ? 'x1,x2,color,noise,y' : 'x1,x2,color,noise';
-  const lines = rows.map((r) => [r.x1.toFixed(4), r.x2.toFixed(4), r.color, r.noise.toFixed(4), ...(labelled ? [r.y] : [])].join(','));
-  return `${header}\n${lines.join('\n')}\n`;
-}
-
-/** A CSV without quoted fields (what pandas writes for these columns) as header + rows of cells. */
-function parseCsv(text: string): { header: string[]; rows: string[][] } {
-  const [header, ...rows] = text
-    .trim()
-    .split('\n')
-    .map((line) => line.split(','));
-  return { header: header!, rows };
-}
-
-// ------------------------------------------------------------------------------------------------
-
 beforeAll(async () => {
   // What a run that crashed before its cleanup left: the code env's containers. Its image is kept
   // between runs (scikit-learn and pandas take minutes to install); makeDockerCodeEnv rebuilds it
@@ -117,7 +69,7 @@ beforeAll(async () => {
   configDir = await makeDockerCodeEnv({
     codeEnv: CODE_ENV,
     language: 'python',
-    apt: ['python3-sklearn', 'python3-pandas'],
+    apt: ML_APT_PACKAGES,
     execConfig: EXEC_CONFIG,
     baseImage: BASE_TAG,
   });

@@ -61,7 +61,10 @@ describe('base images', () => {
     const build = renderRLayer(templates, { parent: 'berth/base:abc' });
     expect(build.dockerfile).toContain('ARG BASE_IMAGE=berth/base:abc\n');
     expect(build.dockerfile).toMatch(/apt-get install -y --no-install-recommends r-base-core r-cran-irkernel/);
-    expect(build.files).toEqual([]);
+    // The bridge that answers interrupt_request for IRkernel, as the template copies it.
+    expect(build.dockerfile).toContain('COPY r-control-bridge.py /usr/local/lib/berth/r-control-bridge.py');
+    expect(build.files.map((f) => f.path)).toEqual(['r-control-bridge.py']);
+    expect(text(build, 'r-control-bridge.py')).toBe(templates['r-control-bridge.py']);
   });
 });
 

@@ -112,6 +112,7 @@ test('the default pod, in full: hardened, never restarted, the connection file f
           imagePullPolicy: 'IfNotPresent',
           env: [
             { name: 'BERTH_CONNECTION_FILE', value: CONNECTION_FILE },
+            { name: 'BERTH_KERNEL_INTERRUPT', value: 'message' },
             { name: 'BERTH_KERNEL_LANGUAGE', value: 'python' },
             { name: 'KERNEL_USERNAME', value: 'alice' },
             { name: 'OMP_NUM_THREADS', value: '4' },
@@ -258,16 +259,25 @@ test('the environment names the connection file and the kernel language, never t
   const pod = kernelPod(plan(execConfig(), { language: 'R', env: { KERNEL_USERNAME: 'bob', BERTH_CONNECTION_INFO: connectionJson() } }));
   expect(pod.spec?.containers[0]?.env).toEqual([
     { name: 'BERTH_CONNECTION_FILE', value: CONNECTION_FILE },
+    { name: 'BERTH_KERNEL_INTERRUPT', value: 'message' },
     { name: 'BERTH_KERNEL_LANGUAGE', value: 'r' },
     { name: 'KERNEL_USERNAME', value: 'bob' },
     { name: 'BERTH_KERNEL_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
   ]);
   // The plan's own variables cannot point the entrypoint elsewhere, nor bind the kernel to another address.
   const overridden = kernelPod(
-    plan(execConfig(), { env: { BERTH_CONNECTION_FILE: '/etc/passwd', BERTH_KERNEL_LANGUAGE: 'bash', BERTH_KERNEL_IP: '0.0.0.0' } }),
+    plan(execConfig(), {
+      env: {
+        BERTH_CONNECTION_FILE: '/etc/passwd',
+        BERTH_KERNEL_LANGUAGE: 'bash',
+        BERTH_KERNEL_IP: '0.0.0.0',
+        BERTH_KERNEL_INTERRUPT: 'signal',
+      },
+    }),
   );
   expect(overridden.spec?.containers[0]?.env).toEqual([
     { name: 'BERTH_CONNECTION_FILE', value: CONNECTION_FILE },
+    { name: 'BERTH_KERNEL_INTERRUPT', value: 'message' },
     { name: 'BERTH_KERNEL_LANGUAGE', value: 'python' },
     { name: 'BERTH_KERNEL_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
   ]);

@@ -263,12 +263,16 @@ export class KubernetesProvisioner implements KernelProvisioner {
       creating = api.createPod(namespace, body);
       const pod = await abortable(creating, signal);
       const podUid = pod.metadata?.uid ?? '';
+      // The Secret at once (it needs the pod's uid as its owner): a kubelet that finds it missing
+      // when it mounts the pod's volumes tries again only 500 ms later.
+      const inside: ConnectionInfo = { ...connection, ip: POD_BIND_ALL };
+      const secret = api.createSecret(namespace, connectionSecret(plan, JSON.stringify(inside), { name: podName, uid: podUid }));
+      secret.catch(() => undefined); // awaited below; a launch given up meanwhile must not leave it unhandled
       stages.report('scheduling');
       follower = new PodFollower(api, namespace, pod, this.options.log);
       const unlisten = follower.listen((latest) => (place.pod = latest));
       events = await this.followEvents(place, podUid, stages);
-      const inside: ConnectionInfo = { ...connection, ip: POD_BIND_ALL };
-      await abortable(api.createSecret(namespace, connectionSecret(plan, JSON.stringify(inside), { name: podName, uid: podUid })), signal);
+      await abortable(secret, signal);
       const podIP = await untilRunning(follower, signal, stages, events !== undefined);
       stages.report('waiting-for-kernel');
       const state: PodState = { cluster, namespace, podName, podUid, secretName: plan.secretName, image: image.ref };

@@ -237,6 +237,8 @@ function kernelEnv(plan: PodPlan): V1EnvVar[] {
   delete env[KERNEL_IP_ENV];
   env.BERTH_KERNEL_LANGUAGE = entrypointLanguage(plan.language);
   env.BERTH_CONNECTION_FILE = CONNECTION_FILE;
+  // A pod cannot be signalled: interrupts come as interrupt_request (for R through the image's bridge).
+  env.BERTH_KERNEL_INTERRUPT = 'message';
   return [
     ...Object.keys(env)
       .sort()
