@@ -148,13 +148,19 @@ test('after SIGKILL the next gateway reattaches to both kernel pods with their s
   const orphan = kernelPodName(orphanKernel, 'orphan');
   await core.createNamespacedPod({ namespace: NAMESPACE, body: strayPod(orphan, gatewayId, orphanKernel) });
   await core.createNamespacedSecret({ namespace: NAMESPACE, body: straySecret(orphan, gatewayId, orphanKernel) });
+  // One killed between creating a kernel's Secret and its pod: a Secret of its own that no pod owns.
+  const unbornKernel = randomUUID();
+  const unborn = kernelPodName(unbornKernel, 'unborn');
+  await core.createNamespacedSecret({ namespace: NAMESPACE, body: straySecret(unborn, gatewayId, unbornKernel) });
   const foreignGateway = randomUUID();
   const foreignKernel = randomUUID();
   const foreign = kernelPodName(foreignKernel, 'foreign');
   await core.createNamespacedPod({ namespace: NAMESPACE, body: strayPod(foreign, foreignGateway, foreignKernel) });
   await core.createNamespacedSecret({ namespace: NAMESPACE, body: straySecret(foreign, foreignGateway, foreignKernel) });
   expect(await names('pods')).toEqual([...kernelPodNames, orphan, foreign].sort());
-  expect(await names('secrets')).toEqual(expect.arrayContaining([connectionSecretName(orphan), connectionSecretName(foreign)]));
+  expect(await names('secrets')).toEqual(
+    expect.arrayContaining([connectionSecretName(orphan), connectionSecretName(unborn), connectionSecretName(foreign)]),
+  );
 
   // The next gateway reattaches and reaps before it listens.
   const second = await startGateway();
@@ -167,7 +173,13 @@ test('after SIGKILL the next gateway reattaches to both kernel pods with their s
   }
   expect(await names('pods')).toEqual([...kernelPodNames, foreign].sort());
   expect(await names('secrets')).not.toContain(connectionSecretName(orphan));
+  expect(await names('secrets')).not.toContain(connectionSecretName(unborn));
   expect(await names('secrets')).toContain(connectionSecretName(foreign));
+  // The kernels' own Secrets were made their pods' when they started.
+  for (const name of kernelPodNames) {
+    const secret = await core.readNamespacedSecret({ namespace: NAMESPACE, name: connectionSecretName(name) });
+    expect(secret.metadata?.ownerReferences?.map((owner) => [owner.kind, owner.name])).toEqual([['Pod', name]]);
+  }
 
   for (const id of ids) expect((await second.api(`api/kernels/${id}`, { method: 'DELETE' })).status).toBe(204);
   expect(await kernelObjects(core, NAMESPACE, gatewaySelector(gatewayId))).toEqual([]);

@@ -8,7 +8,7 @@ import type { Store } from './store';
 import { errors, successStatus, type Status } from './status';
 import type { KubeObject, ObjectMeta } from './types';
 
-export type Verb = 'create' | 'get' | 'list' | 'watch' | 'delete';
+export type Verb = 'create' | 'get' | 'list' | 'watch' | 'delete' | 'patch';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -133,6 +133,37 @@ export class Rest {
     }
   }
 
+  /**
+   * A JSON merge patch (RFC 7386), as `kubectl patch --type merge` sends it: objects merge, null
+   * removes, anything else replaces. The object's identity (kind, name, namespace, uid) stays; its
+   * resourceVersion, when the patch names one, must be the current one (409 otherwise).
+   */
+  patch(resource: string, namespace: string | undefined, name: string, body: unknown): KubeObject {
+    const h = this.must(resource);
+    if (!isRecord(body))
+      throw errors.badRequest(
+        'the body of the request was in an unknown format - accepted media types include: application/merge-patch+json',
+      );
+    const current = this.get(resource, namespace, name);
+    const wanted = (body.metadata as ObjectMeta | undefined)?.resourceVersion;
+    if (wanted !== undefined && wanted !== current.metadata.resourceVersion) {
+      throw errors.conflict(resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    const next = mergePatch(clone(current), body) as KubeObject;
+    next.apiVersion = current.apiVersion;
+    next.kind = current.kind;
+    next.metadata = {
+      ...next.metadata,
+      name: current.metadata.name,
+      namespace: current.metadata.namespace,
+      uid: current.metadata.uid,
+      creationTimestamp: current.metadata.creationTimestamp,
+      resourceVersion: current.metadata.resourceVersion,
+    };
+    const prepared = h.prepare ? h.prepare(next) : next;
+    return this.store.update(resource, prepared);
+  }
+
   get(resource: string, namespace: string | undefined, name: string): KubeObject {
     this.must(resource);
     const object = this.store.get(resource, namespace, name);
@@ -202,4 +233,15 @@ export class Rest {
     this.store.remove(resource, namespace, name);
     return successStatus({ name, kind: resource, uid: object.metadata.uid });
   }
+}
+
+/** RFC 7386 applied to `target` (changed in place for objects; returned). */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isRecord(patch)) return clone(patch);
+  const result: Record<string, unknown> = isRecord(target) ? target : {};
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === null) delete result[field];
+    else result[field] = mergePatch(result[field], value);
+  }
+  return result;
 }

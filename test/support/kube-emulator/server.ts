@@ -226,6 +226,13 @@ export class ApiServer {
       sendJson(res, 200, this.deps.rest.get(route.resource, namespace, route.name));
       return;
     }
+    if (method === 'PATCH') {
+      allowed('patch');
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+      if (type !== 'application/merge-patch+json') throw errors.unsupportedMediaType(type);
+      sendJson(res, 200, this.deps.rest.patch(route.resource, namespace, route.name, await readBody(req)));
+      return;
+    }
     if (method === 'DELETE') {
       allowed('delete');
       const body = ((await readBody(req)) ?? {}) as DeleteOptions;

@@ -54,6 +54,12 @@ export const errors = {
   forbidden: (resource: string, name: string, message: string) =>
     failure(403, 'Forbidden', `${resource} "${name}" is forbidden: ${message}`, { name, kind: resource }),
   badRequest: (message: string) => failure(400, 'BadRequest', message),
+  unsupportedMediaType: (type: string) =>
+    failure(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json (the emulator's only patch type; got ${type})`,
+    ),
   unauthorized: () => failure(401, 'Unauthorized', 'Unauthorized'),
   methodNotAllowed: () => failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}),
   pathNotFound: () => failure(404, 'NotFound', 'the server could not find the requested resource', {}),

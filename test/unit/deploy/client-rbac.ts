@@ -37,6 +37,8 @@ const CALLS: Methods = {
   watchPods: async (api) => (await api.watchPods(NAMESPACE, { resourceVersion: '1' }, () => undefined)).ended,
   readPodLog: (api) => api.readPodLog(NAMESPACE, 'k', { tailLines: 20 }),
   createSecret: (api) => api.createSecret(NAMESPACE, SECRET),
+  patchSecret: (api) => api.patchSecret(NAMESPACE, 'k-connection', { metadata: { ownerReferences: [] } }),
+  listSecrets: (api) => api.listSecrets(NAMESPACE, 'berth.io/managed-by=berth'),
   deleteSecret: (api) => api.deleteSecret(NAMESPACE, 'k-connection'),
   listEvents: (api) => api.listEvents(NAMESPACE, 'involvedObject.name=k'),
   watchEvents: async (api) => (await api.watchEvents(NAMESPACE, { fieldSelector: 'involvedObject.name=k' }, () => undefined)).ended,
@@ -58,11 +60,11 @@ function answer(request: IncomingMessage, body: string, response: ServerResponse
   } else if (url.pathname.endsWith('/log')) {
     response.writeHead(200, { 'content-type': 'text/plain' });
     response.end('last line\n');
-  } else if (request.method === 'POST') {
-    json(JSON.parse(body));
+  } else if (request.method === 'POST' || request.method === 'PATCH') {
+    json(request.method === 'POST' ? JSON.parse(body) : SECRET);
   } else if (request.method === 'DELETE') {
     json({ kind: 'Status', apiVersion: 'v1', status: 'Success' });
-  } else if (/\/(pods|events)$/.test(url.pathname)) {
+  } else if (/\/(pods|events|secrets)$/.test(url.pathname)) {
     json({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items: [] });
   } else {
     json(POD);

@@ -108,6 +108,8 @@ describe('RBAC', () => {
         permission('', 'pods', 'delete'),
         permission('', 'pods/log', 'get'),
         permission('', 'secrets', 'create'),
+        permission('', 'secrets', 'patch'),
+        permission('', 'secrets', 'list'),
         permission('', 'secrets', 'delete'),
         permission('', 'events', 'list'),
         permission('', 'events', 'watch'),
@@ -127,10 +129,10 @@ describe('RBAC', () => {
     missing.rules = missing.rules!.filter((rule) => !rule.resources?.includes('pods/log'));
     expect(roleProblems(missing, client.permissions)).toEqual(['missing |pods/log|get']);
     const extra = copy(manifests.role);
-    extra.rules!.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] });
+    extra.rules!.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'watch'] });
     expect(roleProblems(extra, client.permissions)).toEqual([
       'grants |secrets|get, which the client never uses',
-      'grants |secrets|list, which the client never uses',
+      'grants |secrets|watch, which the client never uses',
     ]);
     const named = copy(manifests.role);
     named.rules![0]!.resourceNames = ['berth-kernel-1'];

@@ -16,6 +16,7 @@ import {
   labelValue,
   memoryQuantity,
   podLabelSelector,
+  secretOwner,
   POD_KERNEL_PORTS,
   podResources,
   type KubernetesExecConfig,
@@ -372,9 +373,14 @@ test('pod and secret names are DNS labels; a plan with a bad name or port is ref
   ]);
 });
 
-test('the connection Secret: owned by the pod, labelled like it, opaque, immutable, the file base64-encoded', () => {
+test('the connection Secret: labelled like the pod, opaque, immutable, the file base64-encoded; then owned by the pod', () => {
   const thePlan = plan(fullConfig(), { owner: 'alice@example.com' });
-  const secret = connectionSecret(thePlan, connectionJson(), { name: thePlan.name, uid: '1f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' });
+  const secret = connectionSecret(thePlan, connectionJson());
+  expect(secretOwner(thePlan, { name: thePlan.name, uid: '1f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' })).toEqual({
+    metadata: {
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'berth-kernel-3f2a9c1e-1', uid: '1f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' }],
+    },
+  });
   expect(secret).toEqual({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -382,7 +388,6 @@ test('the connection Secret: owned by the pod, labelled like it, opaque, immutab
       name: 'berth-kernel-3f2a9c1e-1-connection',
       namespace: 'kernels',
       labels: kernelPod(thePlan).metadata?.labels,
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'berth-kernel-3f2a9c1e-1', uid: '1f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' }],
     },
     type: 'Opaque',
     immutable: true,
@@ -393,10 +398,10 @@ test('the connection Secret: owned by the pod, labelled like it, opaque, immutab
     shell_port: 50001,
   });
   expect(secret.metadata?.labels?.['berth.io/owner']).toBe(labelValue('alice@example.com'));
-  expect(() => connectionSecret(thePlan, connectionJson(), { name: 'other-pod', uid: 'u' })).toThrow(
+  expect(() => secretOwner(thePlan, { name: 'other-pod', uid: 'u' })).toThrow(
     'connection secret of pod "berth-kernel-3f2a9c1e-1" cannot be owned by pod "other-pod"',
   );
-  expect(() => connectionSecret(thePlan, connectionJson(), { name: thePlan.name, uid: '' })).toThrow('has no uid yet');
+  expect(() => secretOwner(thePlan, { name: thePlan.name, uid: '' })).toThrow('has no uid yet');
 });
 
 describe('the Kubernetes OpenAPI schema (kubernetes-models 5.1.0: Kubernetes 1.34)', () => {
@@ -414,10 +419,11 @@ describe('the Kubernetes OpenAPI schema (kubernetes-models 5.1.0: Kubernetes 1.3
     const pods = configs.map((config, index) =>
       kernelPod(plan(config, { owner: index % 2 === 0 ? 'alice' : 'Bob Smith <bob@example.com>', language: index === 3 ? 'R' : 'python' })),
     );
-    const secret = connectionSecret(plan(fullConfig()), connectionJson(), {
-      name: pods[1]!.metadata!.name!,
-      uid: 'c0ffee00-0000-4000-8000-000000000001',
-    });
+    // The Secret as it ends up: created, then patched with its owner.
+    const secretPlan = plan(fullConfig());
+    const owner = secretOwner(secretPlan, { name: secretPlan.name, uid: 'c0ffee00-0000-4000-8000-000000000001' });
+    const created = connectionSecret(secretPlan, connectionJson());
+    const secret = { ...created, metadata: { ...created.metadata, ...owner.metadata } };
     const results = validateKubeObjects([...pods, secret]);
     expect(results.map((result) => result.error)).toEqual([...pods, secret].map(() => null));
     // Nothing the client's models do not know (a misspelt or made-up field would be dropped here).

@@ -97,6 +97,9 @@ export interface KubeApi {
   readPodLog(namespace: string, name: string, options?: PodLogOptions): Promise<string>;
 
   createSecret(namespace: string, secret: V1Secret): Promise<V1Secret>;
+  /** Applies a JSON merge patch (RFC 7386) to the secret, e.g. to add an owner. */
+  patchSecret(namespace: string, name: string, patch: V1Secret): Promise<void>;
+  listSecrets(namespace: string, labelSelector: string): Promise<Listed<V1Secret>>;
   /** Deletes the secret (404 is success). */
   deleteSecret(namespace: string, name: string): Promise<void>;
 

@@ -5,6 +5,8 @@ import {
   ApiException,
   CoreV1Api,
   KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
   Watch,
   type CoreV1Event,
   type V1Pod,
@@ -166,6 +168,17 @@ class ClientNodeKubeApi implements KubeApi {
 
   createSecret(namespace: string, secret: V1Secret): Promise<V1Secret> {
     return call(() => this.core.createNamespacedSecret({ namespace, body: secret }));
+  }
+
+  async patchSecret(namespace: string, name: string, patch: V1Secret): Promise<void> {
+    await call(() =>
+      this.core.patchNamespacedSecret({ namespace, name, body: patch }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+    );
+  }
+
+  async listSecrets(namespace: string, labelSelector: string): Promise<Listed<V1Secret>> {
+    const list = await call(() => this.core.listNamespacedSecret({ namespace, labelSelector }));
+    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
   async deleteSecret(namespace: string, name: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { settlesWithin } from '../../common/async';
 import {
   BackendUnavailableError,
@@ -29,6 +29,7 @@ import {
   connectionSecret,
   connectionSecretName,
   kernelPod,
+  secretOwner,
   kernelPodName,
   podLabelSelector,
   type KubernetesExecConfig,
@@ -248,6 +249,7 @@ export class KubernetesProvisioner implements KernelProvisioner {
     };
 
     let creating: Promise<V1Pod> | undefined;
+    let creatingSecret: Promise<V1Secret> | undefined;
     let follower: PodFollower | undefined;
     let events: WatchHandle | undefined;
     try {
@@ -260,19 +262,22 @@ export class KubernetesProvisioner implements KernelProvisioner {
         });
       }
       if (signal.aborted) throw signal.reason;
+      // The Secret before the pod: the kubelet mounts it as soon as the pod is on its node, and
+      // tries a Secret it does not find again only 500 ms later.
+      const inside: ConnectionInfo = { ...connection, ip: POD_BIND_ALL };
+      creatingSecret = api.createSecret(namespace, connectionSecret(plan, JSON.stringify(inside)));
+      await abortable(creatingSecret, signal);
       creating = api.createPod(namespace, body);
       const pod = await abortable(creating, signal);
       const podUid = pod.metadata?.uid ?? '';
-      // The Secret at once (it needs the pod's uid as its owner): a kubelet that finds it missing
-      // when it mounts the pod's volumes tries again only 500 ms later.
-      const inside: ConnectionInfo = { ...connection, ip: POD_BIND_ALL };
-      const secret = api.createSecret(namespace, connectionSecret(plan, JSON.stringify(inside), { name: podName, uid: podUid }));
-      secret.catch(() => undefined); // awaited below; a launch given up meanwhile must not leave it unhandled
+      // Owned by its pod from now on: Kubernetes deletes it with the pod, whatever becomes of this gateway.
+      const owned = api.patchSecret(namespace, plan.secretName, secretOwner(plan, { name: podName, uid: podUid }));
+      owned.catch(() => undefined); // awaited below; a launch given up meanwhile must not leave it unhandled
       stages.report('scheduling');
       follower = new PodFollower(api, namespace, pod, this.options.log);
       const unlisten = follower.listen((latest) => (place.pod = latest));
       events = await this.followEvents(place, podUid, stages);
-      await abortable(secret, signal);
+      await abortable(owned, signal);
       const podIP = await untilRunning(follower, signal, stages, events !== undefined);
       stages.report('waiting-for-kernel');
       const state: PodState = { cluster, namespace, podName, podUid, secretName: plan.secretName, image: image.ref };
@@ -286,10 +291,13 @@ export class KubernetesProvisioner implements KernelProvisioner {
     } catch (error) {
       follower?.stop();
       const described = await this.describe(error, place);
+      // A create still under way when the launch was given up may yet make its object: wait for it, then delete.
       if (creating !== undefined) {
-        // A create still under way when the launch was given up may yet make the pod: wait for it, then delete.
         await settlesWithin(creating, CREATE_SETTLE_MS);
         await api.deletePod(namespace, podName, 0).catch(() => undefined);
+      }
+      if (creatingSecret !== undefined) {
+        await settlesWithin(creatingSecret, CREATE_SETTLE_MS);
         await api.deleteSecret(namespace, plan.secretName).catch(() => undefined);
       }
       if (request.reuseConnection === undefined) releasePorts();
@@ -470,14 +478,26 @@ export class KubernetesProvisioner implements KernelProvisioner {
         this.options.log.warn({ namespace, err: (error as Error).message }, 'cannot list kernel pods to reap');
         continue;
       }
+      const kept = new Set<string>();
       for (const pod of pods) {
         const kernelId = pod.metadata?.annotations?.[POD_ANNOTATIONS.kernelId] ?? pod.metadata?.labels?.[POD_LABELS.kernelId];
-        if (kernelId !== undefined && knownKernelIds.has(kernelId)) continue;
         const name = pod.metadata?.name ?? '';
+        if (kernelId !== undefined && knownKernelIds.has(kernelId)) {
+          kept.add(connectionSecretName(name));
+          continue;
+        }
         await api.deletePod(namespace, name, 0).catch(() => undefined);
         await api.deleteSecret(namespace, connectionSecretName(name)).catch(() => undefined);
         this.options.log.info({ cluster: api.cluster, namespace, pod: name, kernelId }, 'removed a kernel pod no record knows');
         reaped += 1;
+      }
+      // A gateway stopped between creating a Secret and its pod leaves a Secret no pod owns.
+      const secrets = await api.listSecrets(namespace, podLabelSelector(this.options.gatewayId)).catch(() => ({ items: [] }));
+      for (const secret of secrets.items) {
+        const name = secret.metadata?.name ?? '';
+        if (kept.has(name) || (secret.metadata?.ownerReferences ?? []).length > 0) continue;
+        await api.deleteSecret(namespace, name).catch(() => undefined);
+        this.options.log.info({ cluster: api.cluster, namespace, secret: name }, 'removed a connection Secret whose pod was never created');
       }
     }
     return reaped;

@@ -343,13 +343,13 @@ export function kernelPod(plan: PodPlan): V1Pod {
 }
 
 /**
- * The Secret holding the kernel's connection file (with its HMAC key), owned by the kernel's pod
- * so Kubernetes deletes it with the pod. Immutable: it never changes, and kubelets need not watch it.
+ * The Secret holding the kernel's connection file (with its HMAC key), labelled like the pod.
+ * Created before the pod, so that the kubelet finds it at its first mount (a missing Secret is
+ * tried again only 500 ms later); secretOwner then makes the pod its owner, and Kubernetes deletes
+ * it with the pod. Immutable: its data never changes, and kubelets need not watch it.
  */
-export function connectionSecret(plan: PodPlan, connectionJson: string, pod: PodRef): V1Secret {
+export function connectionSecret(plan: PodPlan, connectionJson: string): V1Secret {
   checkPlan(plan);
-  if (pod.name !== plan.name) throw new Error(`connection secret of pod "${plan.name}" cannot be owned by pod "${pod.name}"`);
-  if (pod.uid === '') throw new Error(`pod "${pod.name}" has no uid yet: create it before its connection secret`);
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -357,11 +357,17 @@ export function connectionSecret(plan: PodPlan, connectionJson: string, pod: Pod
       name: plan.secretName,
       namespace: plan.execConfig.kubernetes.namespace,
       labels: podLabels(plan),
-      // Not blockOwnerDeletion: that needs rights on pods/finalizers the gateway has no use for.
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: pod.name, uid: pod.uid }],
     },
     type: 'Opaque',
     immutable: true,
     data: { [CONNECTION_KEY]: Buffer.from(connectionJson, 'utf8').toString('base64') },
   };
+}
+
+/** The merge patch that makes the plan's pod the owner of its connection Secret (metadata may change on an immutable Secret). */
+export function secretOwner(plan: PodPlan, pod: PodRef): V1Secret {
+  if (pod.name !== plan.name) throw new Error(`connection secret of pod "${plan.name}" cannot be owned by pod "${pod.name}"`);
+  if (pod.uid === '') throw new Error(`pod "${pod.name}" has no uid yet: create it before it owns its connection secret`);
+  // Not blockOwnerDeletion: that needs rights on pods/finalizers the gateway has no use for.
+  return { metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: pod.name, uid: pod.uid }] } };
 }

@@ -1,5 +1,5 @@
 // Secrets: create (data as base64, stringData folded into data, type Opaque by default), get, list,
-// watch, delete. Deleted by the garbage collector when every owner in ownerReferences is gone.
+// watch, delete, merge patch (e.g. to add an owner once it exists). Deleted by the garbage collector when every owner in ownerReferences is gone.
 import { errors, FieldError } from '../status';
 import type { ResourceHandler } from '../rest';
 import { isRecord } from '../meta';
@@ -22,7 +22,7 @@ export function secretsHandler(admit: (secret: Secret) => void): ResourceHandler
     resource: 'secrets',
     kind: 'Secret',
     namespaced: true,
-    verbs: new Set(['create', 'get', 'list', 'watch', 'delete']),
+    verbs: new Set(['create', 'get', 'list', 'watch', 'delete', 'patch']),
     fields: { type: (o) => String((o as Secret).type ?? '') },
     prepare(object: KubeObject): KubeObject {
       const secret = object as Secret;
