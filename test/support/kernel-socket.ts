@@ -186,3 +186,13 @@ function parseBinaryJsonFrame(data: Buffer): unknown {
   const end = data.readUInt32BE(0) > 1 ? data.readUInt32BE(8) : data.length;
   return JSON.parse(data.subarray(start, end).toString('utf8'));
 }
+
+/** Makes the kernel's process exit on its own (os._exit(3)) and waits until the gateway has restarted it and it is idle again. */
+export async function crashAndAwaitRestart(socket: KernelSocket): Promise<void> {
+  socket.sendExecute('import os; os._exit(3)', { stopOnError: false });
+  await socket.waitFor((m) => m.header.msg_type === 'status' && m.content.execution_state === 'restarting', 'restarting');
+  await socket.waitFor(
+    (m) => m.header.msg_type === 'status' && m.content.execution_state === 'idle' && !m.content.berth_stage,
+    'idle again',
+  );
+}

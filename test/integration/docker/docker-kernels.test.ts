@@ -12,7 +12,7 @@ import Dockerode from 'dockerode';
 import { ImageBuilder } from '../../../gateway/src/images/image-builder';
 import { removeCodeEnvArtifacts } from '../../support/docker-code-env';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
-import { KernelSocket } from '../../support/kernel-socket';
+import { crashAndAwaitRestart, KernelSocket } from '../../support/kernel-socket';
 import { collectKernelEvents, type KernelEventData } from '../../support/kernel-events';
 
 const BERTH = resolve(__dirname, '..', '..', '..', 'gateway', 'bin', 'berth.js');
@@ -272,12 +272,7 @@ test('a container kernel that dies is restarted automatically in a new container
   const [before] = await kernelContainers(kernel.id);
   const socket = await KernelSocket.open(gw.wsUrl, gw.token, kernel.id);
   try {
-    socket.sendExecute('import os; os._exit(3)', { stopOnError: false });
-    await socket.waitFor((m) => m.header.msg_type === 'status' && m.content.execution_state === 'restarting', 'restarting');
-    await socket.waitFor(
-      (m) => m.header.msg_type === 'status' && m.content.execution_state === 'idle' && !m.content.berth_stage,
-      'idle again',
-    );
+    await crashAndAwaitRestart(socket);
     expect((await socket.execute('1 + 1')).result).toBe('2');
   } finally {
     await socket.close();

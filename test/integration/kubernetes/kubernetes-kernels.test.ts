@@ -13,7 +13,7 @@ import type { CoreV1Api, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { ImageBuilder } from '../../../gateway/src/images/image-builder';
 import { buildCodeEnvImage, makeConfigDir, removeCodeEnvArtifacts } from '../../support/docker-code-env';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
-import { KernelSocket } from '../../support/kernel-socket';
+import { crashAndAwaitRestart, KernelSocket } from '../../support/kernel-socket';
 import { kubeExecConfig, tagIntoRegistry } from '../../support/kube-code-env';
 import { start as startEmulator, type KubeEmulator } from '../../support/kube-emulator';
 import { coreApi, kernelPods as podsOfKernel, TEST_TIMINGS } from '../../support/kube-kernels';
@@ -272,12 +272,7 @@ test('a kernel whose pod dies is restarted in a new pod; one past its memory lim
   const [before] = await kernelPods(kernel.id);
   const socket = await KernelSocket.open(gw.wsUrl, gw.token, kernel.id);
   try {
-    socket.sendExecute('import os; os._exit(3)', { stopOnError: false });
-    await socket.waitFor((m) => m.header.msg_type === 'status' && m.content.execution_state === 'restarting', 'restarting');
-    await socket.waitFor(
-      (m) => m.header.msg_type === 'status' && m.content.execution_state === 'idle' && !m.content.berth_stage,
-      'idle again',
-    );
+    await crashAndAwaitRestart(socket);
     expect((await socket.execute('1 + 1')).result).toBe('2');
     const after = (await kernelPods(kernel.id)).filter((p) => p.metadata?.deletionTimestamp === undefined);
     expect(after.map((p) => p.metadata?.name)).not.toContain(before!.metadata?.name);
