@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: installs and builds what the tests need, runs jest once over the whole suite (or
-// over the paths/options passed after `--`), and ends with exactly one summary line on stdout:
+// over the paths/options passed after `--`), then, on a whole run, the JupyterLab extension's own
+// suite (labextension/scripts/test.mjs), and ends with exactly one summary line on stdout:
 //
 //   N passed, N failed
 //
@@ -39,6 +40,21 @@ export function countResults(report) {
   // failing test. Each counts once (the second number covers the first, but never trust one alone).
   failed += Math.max(runtimeErrors, suitesWithoutFailedTest);
   return { passed, failed };
+}
+
+const LABEXTENSION_REPORT = join(ROOT, 'labextension', '.test-results', 'jest.json');
+
+/** Runs labextension/scripts/test.mjs (install, build, jest) and counts its report; a missing report is 1 failure. */
+async function labextensionResults() {
+  rmSync(LABEXTENSION_REPORT, { force: true });
+  // Its own summary line ("labextension: N passed, N failed") comes before the overall one, which stays last.
+  const result = await run(process.execPath, [join(ROOT, 'labextension', 'scripts', 'test.mjs')], { cwd: ROOT });
+  try {
+    return countResults(JSON.parse(readFileSync(LABEXTENSION_REPORT, 'utf8')));
+  } catch (err) {
+    note(`the JupyterLab extension's tests exited with ${result.signal ?? result.code} and wrote no readable report (${err.message})`);
+    return { passed: 0, failed: 1 };
+  }
 }
 
 async function main() {
@@ -98,6 +114,13 @@ async function main() {
       `jest ${result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`} although no test failed (see its output above); counted as 1 failure`,
     );
     failed = 1;
+  }
+  // The JupyterLab extension is its own npm package (its own lockfile and jest): on a whole run,
+  // its suite runs after the gateway's and counts in the same summary.
+  if (extra.length === 0) {
+    const lab = await labextensionResults();
+    passed += lab.passed;
+    failed += lab.failed;
   }
   if (passed === 0 && failed === 0) note('no test ran');
   summary(passed, failed);
