@@ -6,6 +6,8 @@ export interface KernelEventData {
   readonly type: string;
   readonly stage?: string;
   readonly kernelId: string;
+  /** The kernelspec the kernel runs. */
+  readonly name: string;
   readonly message?: string;
 }
 

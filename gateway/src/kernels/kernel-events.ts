@@ -11,6 +11,8 @@ export interface KernelEvent {
   readonly kernelId: string;
   /** Whose kernel: subscribers see only the events of kernels they may see. */
   readonly owner: string;
+  /** The kernelspec it runs (`<code-env>--<exec-config>` for a pair): a client that asked for a start knows it by this before it knows the id. */
+  readonly name: string;
   readonly type: KernelEventType;
   /** For "stage": launching, pulling-image, allocating-ports, creating-container, starting-container, waiting-for-kernel … */
   readonly stage?: string;

@@ -160,7 +160,7 @@ export class KernelManager {
     } catch (error) {
       this.kernels.delete(kernel.id);
       this.startQueue.wake(target.execConfig.id);
-      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'failed', message: describeError(error) });
+      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, name: kernel.name, type: 'failed', message: describeError(error) });
       throw error;
     }
     this.deps.metrics.startLatency.labels(kernelLabels(kernel)).observe(Number(process.hrtime.bigint() - began) / 1e9);
@@ -209,7 +209,7 @@ export class KernelManager {
       await kernel.broadcastStatus('dead').catch(() => undefined);
       kernel.closeClients(1000, 'kernel shut down');
       this.forget(kernel);
-      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'shutdown' });
+      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, name: kernel.name, type: 'shutdown' });
       this.log.info({ kernelId: id }, 'kernel shut down');
     }
   }
@@ -345,7 +345,7 @@ export class KernelManager {
    * launch created is removed and the error carries the kernel's stderr tail.
    */
   private async launch(kernel: ManagedKernel, reuseConnection: ConnectionInfo | undefined): Promise<void> {
-    this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'stage', stage: 'launching' });
+    this.events.emit({ kernelId: kernel.id, owner: kernel.owner, name: kernel.name, type: 'stage', stage: 'launching' });
     // The exec config's own startup timeout (a cluster pulling large images needs more) over the gateway's.
     const ownSeconds = kernel.placement.execConfig.timeouts.startupSeconds;
     const timeoutMs = launchTimeoutMs(kernel.env, ownSeconds === undefined ? this.deps.options.startupTimeoutMs : ownSeconds * 1000);
@@ -374,7 +374,7 @@ export class KernelManager {
         controller.signal,
         (stage) => {
           this.log.debug({ kernelId: kernel.id, stage }, 'launch progress');
-          this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'stage', stage });
+          this.events.emit({ kernelId: kernel.id, owner: kernel.owner, name: kernel.name, type: 'stage', stage });
           if (kernel.phase === 'restarting') void kernel.broadcastStage(stage);
         },
       );
@@ -385,7 +385,7 @@ export class KernelManager {
         ),
       );
       await this.connect(kernel, launched, controller.signal);
-      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'ready' });
+      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, name: kernel.name, type: 'ready' });
     } catch (error) {
       kernel.client?.close();
       kernel.client = undefined;
@@ -446,7 +446,14 @@ export class KernelManager {
       kernel.provisioned = undefined;
       kernel.reason = `Kernel died: it ${reason}. It was not restarted automatically; restart it by hand (its variables are lost) or shut it down.`;
       await kernel.broadcastStatus('dead');
-      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'dead', message: kernel.reason, ...(logTail ? { logTail } : {}) });
+      this.events.emit({
+        kernelId: kernel.id,
+        owner: kernel.owner,
+        name: kernel.name,
+        type: 'dead',
+        message: kernel.reason,
+        ...(logTail ? { logTail } : {}),
+      });
       this.startQueue.wake(kernel.placement.execConfig.id); // a dead kernel holds no quota
       return;
     }
@@ -457,7 +464,14 @@ export class KernelManager {
       kernel.provisioned = undefined;
       kernel.reason = `Kernel died (${reason}) and was not restarted: it reached ${this.restartBudget.describe()}. Restart it by hand or shut it down.`;
       await kernel.broadcastStatus('dead');
-      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'dead', message: kernel.reason, ...(logTail ? { logTail } : {}) });
+      this.events.emit({
+        kernelId: kernel.id,
+        owner: kernel.owner,
+        name: kernel.name,
+        type: 'dead',
+        message: kernel.reason,
+        ...(logTail ? { logTail } : {}),
+      });
       this.startQueue.wake(kernel.placement.execConfig.id); // a dead kernel holds no quota
       return;
     }
@@ -471,7 +485,14 @@ export class KernelManager {
   private async relaunch(kernel: ManagedKernel, why: string, logTail?: string): Promise<void> {
     const previous = kernel.provisioned;
     kernel.phase = 'restarting';
-    this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'restarting', message: why, ...(logTail ? { logTail } : {}) });
+    this.events.emit({
+      kernelId: kernel.id,
+      owner: kernel.owner,
+      name: kernel.name,
+      type: 'restarting',
+      message: why,
+      ...(logTail ? { logTail } : {}),
+    });
     await kernel.broadcastStatus('restarting');
     this.log.info({ kernelId: kernel.id, why }, 'restarting kernel');
     if (previous) {
@@ -488,7 +509,7 @@ export class KernelManager {
       kernel.provisioned = undefined;
       kernel.reason = `Restart failed: ${describeError(error)}`;
       await kernel.broadcastStatus('dead');
-      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, type: 'dead', message: kernel.reason });
+      this.events.emit({ kernelId: kernel.id, owner: kernel.owner, name: kernel.name, type: 'dead', message: kernel.reason });
       throw error;
     }
   }

@@ -9,6 +9,8 @@ export type KernelEventType = 'stage' | 'ready' | 'failed' | 'restarting' | 'dea
 
 export interface KernelEvent {
   readonly kernelId: string;
+  /** The kernelspec the kernel runs (gateways before it was sent leave it out). */
+  readonly name?: string;
   readonly type: KernelEventType;
   readonly stage?: string;
   readonly message?: string;
@@ -17,6 +19,7 @@ export interface KernelEvent {
 
 export interface KernelProgress {
   readonly kernelId: string;
+  readonly name?: string;
   /** When its first event of this start ("launching") arrived here (this browser's clock, ms). */
   readonly since: number;
   readonly stage?: string;
@@ -53,7 +56,7 @@ export class KernelEventLedger {
     const previous = this.kernels.get(event.kernelId);
     const fresh = event.type === 'stage' && event.stage === 'launching';
     const since = fresh || !previous ? receivedAt : previous.since;
-    const base = { kernelId: event.kernelId, since };
+    const base = { kernelId: event.kernelId, since, ...(event.name ? { name: event.name } : {}) };
     switch (event.type) {
       case 'stage':
         this.kernels.set(event.kernelId, { ...base, ...(event.stage ? { stage: event.stage } : {}), done: false });
@@ -80,12 +83,14 @@ export class KernelEventLedger {
 
   /**
    * The start a pending request is waiting for: the newest kernel that began launching at or
-   * after `since` (ms) and is none of `known` (kernels already shown elsewhere).
+   * after `since` (ms), is none of `known` (kernels already shown elsewhere) and, when both are
+   * known, runs the kernelspec `name` the request asked for.
    */
-  pendingStart(since: number, known: ReadonlySet<string>): KernelProgress | undefined {
+  pendingStart(since: number, known: ReadonlySet<string>, name?: string): KernelProgress | undefined {
     let newest: KernelProgress | undefined;
     for (const progress of this.kernels.values()) {
       if (known.has(progress.kernelId) || progress.since < since) continue;
+      if (name !== undefined && progress.name !== undefined && progress.name !== name) continue;
       if (!newest || progress.since >= newest.since) newest = progress;
     }
     return newest;

@@ -27,6 +27,8 @@ export interface SessionContextLike {
   readonly specsManager: SpecsManagerLike;
   readonly kernelDisplayName: string;
   readonly kernelDisplayStatus: string;
+  /** The kernel asked for (its kernelspec name, while a start is pending). */
+  readonly kernelPreference: { readonly name?: string };
   readonly kernelChanged: ISignal<unknown, unknown>;
   readonly statusChanged: ISignal<unknown, unknown>;
   readonly connectionStatusChanged: ISignal<unknown, unknown>;

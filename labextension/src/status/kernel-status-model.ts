@@ -105,7 +105,7 @@ export class KernelStatusModel implements IDisposable {
     if ((!progress || progress.done) && this.pendingSince !== undefined && this.ledger) {
       const known = new Set(this.knownKernelIds());
       if (kernel) known.add(kernel.id);
-      progress = this.ledger.pendingStart(this.pendingSince, known) ?? progress;
+      progress = this.ledger.pendingStart(this.pendingSince, known, context.kernelPreference.name) ?? progress;
     }
     const stage = this.iopubStage ?? (progress && !progress.done && progress.stage ? progress.stage : undefined);
     const failure = progress?.failure && (!kernel || displayStatus === 'dead' || starting) ? progress.failure : this.failures.get(context);

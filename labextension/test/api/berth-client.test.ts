@@ -151,6 +151,8 @@ describe('BerthClient against a real gateway', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost');
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Content-Type/);
+    // Kept by the browser for a while: the runs panel's polls do not each cost a preflight.
+    expect(Number(preflight.headers.get('access-control-max-age'))).toBeGreaterThanOrEqual(60);
   });
 });
 

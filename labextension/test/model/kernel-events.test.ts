@@ -54,6 +54,17 @@ describe('kernel events ledger', () => {
     expect(ledger.pendingStart(Date.parse(at(30)), new Set())).toBeUndefined();
   });
 
+  it('with kernelspec names on both sides, a pending start takes only a kernel of the spec it asked for', () => {
+    const ledger = ledgerOf([
+      event('mine', 'stage', 21, { stage: 'launching', name: 'pandas--docker-small' }),
+      event('theirs', 'stage', 22, { stage: 'launching', name: 'python3' }),
+    ]);
+    const since = Date.parse(at(20));
+    expect(ledger.pendingStart(since, new Set())?.kernelId).toBe('theirs');
+    expect(ledger.pendingStart(since, new Set(), 'pandas--docker-small')?.kernelId).toBe('mine');
+    expect(ledger.pendingStart(since, new Set(), 'r--docker-small')).toBeUndefined();
+  });
+
   it('labels stages for people', () => {
     expect(stageLabel('creating-container')).toBe('creating container');
     expect(stageLabel('pulling-image')).toBe('pulling image');

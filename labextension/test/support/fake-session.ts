@@ -12,6 +12,7 @@ export class FakeSessionContext implements SessionContextLike {
   session: { kernel: KernelLike | null } | null = null;
   kernelDisplayName = 'No Kernel';
   kernelDisplayStatus = 'unknown';
+  kernelPreference: { name?: string } = {};
   readonly kernelChanged = new Signal<this, unknown>(this);
   readonly statusChanged = new Signal<this, unknown>(this);
   readonly connectionStatusChanged = new Signal<this, unknown>(this);

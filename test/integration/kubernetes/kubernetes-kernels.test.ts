@@ -148,8 +148,17 @@ test('a code-env kernel runs in a pod as configured, answers, interrupts by mess
   const kernel = (await started.json()) as KernelModel;
   expect(kernel.execution_state).toBe('idle');
 
-  const stages = (await kernelEvents(kernel.id, (events) => events.some((e) => e.type === 'ready'))).map((e) => e.stage ?? e.type);
-  expect(stages).toEqual(['launching', 'allocating-ports', 'scheduling', 'starting-container', 'waiting-for-kernel', 'ready']);
+  const events = await kernelEvents(kernel.id, (all) => all.some((e) => e.type === 'ready'));
+  expect(events.map((e) => e.stage ?? e.type)).toEqual([
+    'launching',
+    'allocating-ports',
+    'scheduling',
+    'starting-container',
+    'waiting-for-kernel',
+    'ready',
+  ]);
+  // Each names the kernelspec, so a client that asked for a start knows its kernel before it knows the id.
+  expect(new Set(events.map((e) => e.name))).toEqual(new Set([KERNEL]));
 
   const [pod, ...others] = await kernelPods(kernel.id);
   expect(others).toEqual([]);

@@ -26,6 +26,8 @@ export class OriginPolicy {
       response.setHeader('Access-Control-Allow-Origin', this.allowOrigin === '*' ? '*' : origin);
       response.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-XSRFToken');
       response.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE, OPTIONS');
+      // Browsers may keep a preflight's answer this long (Chromium caps it at 2 hours): a page that polls does not ask before every request.
+      response.setHeader('Access-Control-Max-Age', '600');
       response.setHeader('Vary', 'Origin');
     }
     if (request.method === 'OPTIONS') {
