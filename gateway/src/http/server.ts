@@ -17,6 +17,7 @@ import { jsonBody } from './middleware/json-body';
 import { OriginPolicy } from './middleware/origin-policy';
 import { requestLog } from './middleware/request-log';
 import { kernelEventRoutes } from './routes/kernel-event-routes';
+import { notebookRoutes } from './routes/notebook-routes';
 import { runRoutes } from './routes/run-routes';
 import { kernelRoutes } from './routes/kernel-routes';
 import { configObjectRoutes, type ExecConfigStatus } from './routes/config-object-routes';
@@ -66,7 +67,13 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   const api = express.Router();
   api.use(origins.middleware);
   api.use(authenticate(deps.identities)); // every endpoint, /metrics included, needs a valid identity
-  api.use(jsonBody([{ path: '/api/berth/runs', maxBytes: deps.runRequestMaxBytes }]));
+  // Runs and notebooks carry whole notebooks (and a run its input files): the runs' size limit.
+  api.use(
+    jsonBody([
+      { path: '/api/berth/runs', maxBytes: deps.runRequestMaxBytes },
+      { path: '/api/berth/notebooks/parameters', maxBytes: deps.runRequestMaxBytes },
+    ]),
+  );
   api.use(statusRoutes(deps.kernels, new Date(), deps.version));
   api.use(kernelspecRoutes(deps.targets, deps.baseUrl));
   api.use(configObjectRoutes(deps.registry, permissions, deps.baseUrl, deps.execConfigStatus));
@@ -75,6 +82,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   api.use(kernelRoutes(deps.kernels, permissions, deps.baseUrl, log));
   api.use(sessionRoutes(deps.sessions, permissions, deps.baseUrl));
   api.use(runRoutes(deps.runs, deps.models));
+  api.use(notebookRoutes());
   api.get('/metrics', async (_request, response) => {
     response.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
