@@ -1,6 +1,7 @@
 import { EventStreamParser, type ServerSentEvent } from '../model/event-stream';
 import type { KernelEvent } from '../model/kernel-events';
 import type { SpecLike, SpecsLike } from '../model/kernelspec-choices';
+import type { DeclaredParameters } from '../model/parameters';
 import type { ExecResources } from '../model/resources';
 import type { RunLogEntry, RunRecord, RunStatus } from '../model/runs';
 import { BerthUnreachableError, errorFromResponse } from './errors';
@@ -120,6 +121,14 @@ export class BerthClient {
   /** POST /api/berth/runs: the queued record (201). */
   async submitRun(request: Record<string, unknown>): Promise<RunRecord> {
     return this.json('api/berth/runs', { method: 'POST', body: JSON.stringify(request) });
+  }
+
+  /**
+   * What the notebook's `parameters` cell declares, read by Berth exactly as a run injects it
+   * (POST /api/berth/notebooks/parameters); a notebook Berth cannot run (not Python or R) is an error.
+   */
+  async notebookParameters(notebook: Record<string, unknown>): Promise<DeclaredParameters> {
+    return this.json('api/berth/notebooks/parameters', { method: 'POST', body: JSON.stringify(notebook) });
   }
 
   async cancelRun(id: string): Promise<RunRecord> {

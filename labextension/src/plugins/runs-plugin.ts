@@ -4,7 +4,6 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { runsIcon } from '../icons';
 import { executionChoices, NO_CHOICES, pairByKernelName } from '../model/kernelspec-choices';
 import { METADATA_KEY, readNotebookChoice } from '../model/notebook-choice';
-import { notebookParameters, type NotebookLike } from '../model/parameters';
 import { saveRunOutput } from '../runs/output-notebook';
 import { notebookRunRequest } from '../runs/run-request';
 import { errorText, RunsModel } from '../runs/runs-model';
@@ -74,15 +73,20 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         const notebook = notebookPanel.model.toJSON() as unknown as Record<string, unknown>;
-        const { language, parameters } = notebookParameters(notebook as NotebookLike);
         let specs;
         let execConfigs;
+        let declared;
         try {
-          [specs, execConfigs] = await Promise.all([client.kernelspecs(), client.execConfigs()]);
+          [specs, execConfigs, declared] = await Promise.all([
+            client.kernelspecs(),
+            client.execConfigs(),
+            client.notebookParameters(notebook),
+          ]);
         } catch (error) {
-          await showErrorMessage('Berth is not reachable', errorText(error));
+          await showErrorMessage('Berth cannot prepare this run', errorText(error));
           return;
         }
+        const { language, parameters } = declared;
         const choices = specs ? executionChoices(specs) : NO_CHOICES;
         const kernelPair = pairByKernelName(choices, notebookPanel.sessionContext.session?.kernel?.name);
         const stored = readNotebookChoice(notebookPanel.model.getMetadata(METADATA_KEY));

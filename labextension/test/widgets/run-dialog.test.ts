@@ -1,5 +1,4 @@
 import { executionChoices } from '../../src/model/kernelspec-choices';
-import { notebookParameters } from '../../src/model/parameters';
 import { notebookRunRequest, plainKernelName } from '../../src/runs/run-request';
 import { RunDialogBody } from '../../src/widgets/run-dialog';
 import { clientFor, pythonNotebook } from '../support/gateway';
@@ -10,9 +9,10 @@ const EXEC_CONFIGS = [
   { id: 'local', backend: 'local', displayName: 'Local processes' },
 ];
 
-function dialogFor(source: string, initial: { codeEnv?: string; execConfig?: string } = {}) {
+/** The dialog for a notebook whose parameters cell is `source`, its parameters read by the test gateway. */
+async function dialogFor(source: string, initial: { codeEnv?: string; execConfig?: string } = {}) {
   const notebook = pythonNotebook(source, []);
-  const { language, parameters } = notebookParameters(notebook);
+  const { language, parameters } = await clientFor('alice').notebookParameters(notebook);
   return new RunDialogBody({
     notebookName: 'report.ipynb',
     language,
@@ -35,8 +35,8 @@ function choose(body: RunDialogBody, className: string, value: string): void {
 }
 
 describe('Run notebook as batch job: dialog', () => {
-  it('prefills one field per parameter with its literal', () => {
-    const body = dialogFor('region = "north"\nrate = 0.5\nstart = pd.Timestamp("2024")');
+  it('prefills one field per parameter with its literal', async () => {
+    const body = await dialogFor('region = "north"\nrate = 0.5\nstart = pd.Timestamp("2024")');
     const inputs = Array.from(body.node.querySelectorAll<HTMLInputElement>('input'), (input) => [input.name, input.value]);
     expect(inputs).toEqual([
       ['region', '"north"'],
@@ -45,8 +45,8 @@ describe('Run notebook as batch job: dialog', () => {
     ]);
   });
 
-  it('gives only the changed parameters, read as literals (bare words as strings)', () => {
-    const body = dialogFor('region = "north"\nrate = 0.5\nlimit = 10');
+  it('gives only the changed parameters, read as literals (bare words as strings)', async () => {
+    const body = await dialogFor('region = "north"\nrate = 0.5\nlimit = 10');
     setInput(body, 'rate', '0.75');
     setInput(body, 'region', 'south');
     expect(body.getValue().parameters).toEqual({ region: 'south', rate: 0.75 });
@@ -65,8 +65,8 @@ describe('Run notebook as batch job: dialog', () => {
     expect(body.getValue().parameters).toEqual({});
   });
 
-  it("starts from the notebook's pair and offers that code env's exec configs", () => {
-    const body = dialogFor('x = 1', { codeEnv: 'pandas', execConfig: 'docker-small' });
+  it("starts from the notebook's pair and offers that code env's exec configs", async () => {
+    const body = await dialogFor('x = 1', { codeEnv: 'pandas', execConfig: 'docker-small' });
     expect(body.getValue()).toMatchObject({ codeEnv: 'pandas', execConfig: 'docker-small' });
     const options = Array.from(
       body.node.querySelectorAll<HTMLOptionElement>('.berth-RunDialog-execConfig option'),
@@ -77,8 +77,8 @@ describe('Run notebook as batch job: dialog', () => {
     expect(body.getValue()).toMatchObject({ codeEnv: 'torch', execConfig: 'gpu' });
   });
 
-  it('without a code env, offers every exec config the user may use, or the default', () => {
-    const body = dialogFor('x = 1');
+  it('without a code env, offers every exec config the user may use, or the default', async () => {
+    const body = await dialogFor('x = 1');
     expect(body.getValue()).toEqual({ parameters: {} });
     const options = Array.from(
       body.node.querySelectorAll<HTMLOptionElement>('.berth-RunDialog-execConfig option'),
@@ -112,7 +112,7 @@ describe('run requests', () => {
 
   it('is a request Berth accepts and runs', async () => {
     const alice = clientFor('alice');
-    const body = dialogFor('x = 1\nlabel = "a"');
+    const body = await dialogFor('x = 1\nlabel = "a"');
     setInput(body, 'x', '41');
     choose(body, 'berth-RunDialog-execConfig', 'local');
     const request = notebookRunRequest(
