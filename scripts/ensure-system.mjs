@@ -35,6 +35,16 @@ export const PACKAGES = {
     files: ['/usr/lib/python3/dist-packages/jupyter_server/__init__.py'],
     verify: [DEBIAN_PYTHON, ['-c', 'import jupyter_server']],
   },
+  // LabServerApp: serves the JupyterLab extension's test front end (settings, themes, workspaces APIs).
+  'python3-jupyterlab-server': {
+    files: ['/usr/lib/python3/dist-packages/jupyterlab_server/__init__.py'],
+    verify: [DEBIAN_PYTHON, ['-c', 'from jupyterlab_server import LabServerApp']],
+  },
+  // The browser the extension's end-to-end tests drive with playwright-core (never a downloaded one).
+  chromium: {
+    files: ['/usr/bin/chromium'],
+    verify: ['/usr/bin/chromium', ['--headless', '--no-sandbox', '--version']],
+  },
   // Batch runs: ML runs use scikit-learn and pandas; nbclient is the reference runner the tests compare with.
   'python3-sklearn': {
     files: ['/usr/lib/python3/dist-packages/sklearn/__init__.py'],
@@ -82,6 +92,10 @@ export const NEEDS = {
     description:
       'scikit-learn and pandas for ML runs on local kernels; nbclient and nbconvert, the reference runners the tests compare with',
     packages: ['python3-sklearn', 'python3-pandas', 'python3-nbclient', 'python3-nbconvert'],
+  },
+  'lab-e2e': {
+    description: "the JupyterLab extension's browser tests: Jupyter Server 1.23 + jupyterlab_server for the test front end, Chromium",
+    packages: ['python3-jupyter-server', 'python3-jupyterlab-server', 'chromium'],
   },
   docker: {
     description: 'Docker Engine, and debootstrap to make the OS base image locally (no registry is reachable)',

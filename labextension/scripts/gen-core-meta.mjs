@@ -67,7 +67,11 @@ const meta = {
   resolutions,
   jupyterlab: { singletonPackages },
 };
-writeFileSync(join(OUT, 'package.json'), `${JSON.stringify(meta, null, 2)}\n`);
+// Rewritten only when it changes: the e2e federated host (e2e/build.mjs) rebuilds when it is newer.
+const file = join(OUT, 'package.json');
+const text = `${JSON.stringify(meta, null, 2)}\n`;
+const unchanged = existsSync(file) && readFileSync(file, 'utf8') === text;
+if (!unchanged) writeFileSync(file, text);
 console.log(
-  `gen-core-meta: ${singletonPackages.length} shared singletons (JupyterLab ${meta.version}) → ${join('build', 'core-meta', 'package.json')}`,
+  `gen-core-meta: ${singletonPackages.length} shared singletons (JupyterLab ${meta.version}) → ${join('build', 'core-meta', 'package.json')}${unchanged ? ' (unchanged)' : ''}`,
 );

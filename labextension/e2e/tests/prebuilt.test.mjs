@@ -1,0 +1,136 @@
+// The extension as shipped: build-labextension's output (labextension/labextension/, what the
+// README says to copy into a labextensions path), found by the server through
+// extra_labextensions_path, loaded by the federated host (e2e/federated) the way JupyterLab
+// loads prebuilt extensions: its remoteEntry joins the page's share scope and its plugins come
+// from the container's ./extension module. This catches packaging and shared-module mistakes
+// that the bundled app hides. The gateway is a real `berth serve` with the same exec configs and
+// code env as the Docker test; listing its pairs starts no container.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { saveLog, withFailureShot } from '../support/artifacts.mjs';
+import { startBerth, writeConfigDir } from '../support/berth.mjs';
+import { openBrowser, openLab, pluginState, waitForKernel } from '../support/browser.mjs';
+import { CODE_ENV, CONFIG, LARGE, SMALL, testNotebook } from '../support/fixtures.mjs';
+import { freePort, startLabServer } from '../support/lab-server.mjs';
+import { EXTENSION_NAME, FRONT_ENDS, PREBUILT_EXTENSION } from '../support/paths.mjs';
+
+const NOTEBOOK = 'prebuilt.ipynb';
+const BERTH_PLUGINS = [
+  'berth-labextension:settings',
+  'berth-labextension:execution-picker',
+  'berth-labextension:kernel-dialog',
+  'berth-labextension:status',
+  'berth-labextension:runs',
+];
+/** What build-labextension wrote: the remoteEntry file the server must announce. */
+const BUILT = JSON.parse(readFileSync(join(PREBUILT_EXTENSION, 'package.json'), 'utf8')).jupyterlab._build;
+
+let configDir;
+let berth;
+let lab;
+let browser;
+let page;
+
+function step(label, fn) {
+  return withFailureShot(browser, label, fn);
+}
+
+describe('the prebuilt extension, as shipped, in a federated JupyterLab', { timeout: 300_000 }, () => {
+  before(
+    async () => {
+      configDir = writeConfigDir(CONFIG);
+      const labPort = await freePort();
+      berth = await startBerth({ configDir, allowOrigin: `http://127.0.0.1:${labPort}` });
+      lab = await startLabServer({
+        frontEnd: FRONT_ENDS.federated,
+        port: labPort,
+        notebooks: { [NOTEBOOK]: testNotebook() },
+        gateway: { url: berth.url, token: berth.token },
+        prebuilt: { [EXTENSION_NAME]: PREBUILT_EXTENSION },
+      });
+      // Accepted only if the server found the prebuilt extension's settings schema in its folder.
+      const saved = await lab.api(`lab/api/settings/${EXTENSION_NAME}:settings`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ raw: JSON.stringify({ gatewayUrl: berth.url, token: berth.token }) }),
+      });
+      assert.equal(saved.status, 204, `saving the Berth settings: ${saved.status} ${await saved.text()}`);
+      browser = await openBrowser('prebuilt');
+      page = browser.page;
+      await openLab(page, lab, `lab/tree/${NOTEBOOK}`);
+    },
+    { timeout: 240_000 },
+  );
+
+  after(
+    async () => {
+      await browser?.close();
+      // How each stopped ('exited', or 'killed' after the grace period) ends its log.
+      if (lab) lab.lines.push(`[test] stopped: ${await lab.stop()}`);
+      if (berth) berth.lines.push(`[test] stopped: ${await berth.stop()}`);
+      saveLog('prebuilt-jupyterlab-server', lab?.lines);
+      saveLog('prebuilt-berth', berth?.lines);
+      if (configDir) rmSync(configDir, { recursive: true, force: true });
+    },
+    { timeout: 120_000 },
+  );
+
+  it("is announced by the server from extra_labextensions_path, and its remoteEntry joins the page's shared modules", async () => {
+    await step('federated', async () => {
+      const announced = await page.evaluate(
+        () => JSON.parse(document.getElementById('jupyter-config-data').textContent).federated_extensions,
+      );
+      assert.deepEqual(announced, [{ name: EXTENSION_NAME, load: BUILT.load, extension: BUILT.extension, style: BUILT.style }]);
+      const federated = await page.evaluate(() => window.federatedExtensions);
+      assert.deepEqual(federated, { joined: [EXTENSION_NAME], failed: [] });
+      await browser.shot('loaded');
+    });
+  });
+
+  it('registers and activates its plugins from the federated container (none is bundled in the host)', async () => {
+    await step('plugins', async () => {
+      const plugins = await pluginState(page, BERTH_PLUGINS);
+      assert.deepEqual(
+        plugins.registered.filter((id) => id.startsWith(`${EXTENSION_NAME}:`)),
+        BERTH_PLUGINS,
+      );
+      assert.deepEqual(plugins.activated, BERTH_PLUGINS);
+      // The host's build knows nothing of Berth: its plugins can only have come from the container.
+      const scripts = readdirSync(FRONT_ENDS.federated).filter((file) => file.endsWith('.js'));
+      assert.ok(scripts.includes('bundle.js'));
+      assert.deepEqual(
+        scripts.filter((file) => readFileSync(join(FRONT_ENDS.federated, file), 'utf8').includes(`${EXTENSION_NAME}:settings`)),
+        [],
+      );
+    });
+  });
+
+  it("shows the gateway's pairs in the notebook toolbar's picker", async () => {
+    await step('picker', async () => {
+      await waitForKernel(page, 'python3');
+      const picker = page.locator('.jp-NotebookPanel-toolbar .berth-ExecutionPicker');
+      await picker.waitFor({ state: 'visible' });
+      const codeEnvs = await picker
+        .locator('.berth-ExecutionPicker-codeEnv option')
+        .evaluateAll((options) => options.filter((option) => !option.disabled).map((option) => option.value));
+      assert.deepEqual(codeEnvs, [CODE_ENV]);
+      const execConfigs = await picker
+        .locator('.berth-ExecutionPicker-execConfig option')
+        .evaluateAll((options) => options.filter((option) => option.value !== '').map((option) => option.value));
+      assert.deepEqual(execConfigs, [LARGE, SMALL]);
+      await browser.shot('picker');
+    });
+  });
+
+  it('reads its settings and lists runs from Berth in the runs panel', async () => {
+    await step('runs', async () => {
+      await page.evaluate(() => window.jupyterapp.commands.execute('berth:show-runs'));
+      const panel = page.locator('#berth-runs');
+      await panel.waitFor({ state: 'visible' });
+      await panel.locator('.berth-RunsPanel-empty', { hasText: 'No runs yet' }).waitFor();
+      await browser.shot('runs-panel');
+    });
+  });
+});
