@@ -36,7 +36,17 @@ const commonjsGlobals = { require: 'readonly', module: 'writable', exports: 'wri
 
 export default defineConfig(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '.test-results/**', 'labextension/lib/**', 'coverage/**', '.berth/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/.test-results/**',
+      'labextension/lib/**',
+      'labextension/labextension/**',
+      'labextension/build/**',
+      'labextension/e2e/*/build/**',
+      'coverage/**',
+      '.berth/**',
+    ],
   },
   {
     files: ['gateway/src/**/*.ts', 'test/**/*.ts', 'scripts/**/*.{js,mjs,ts}', 'gateway/bin/**/*.js', '*.{js,mjs,cjs}'],
