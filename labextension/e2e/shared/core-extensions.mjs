@@ -4,9 +4,10 @@
 // (loadCorePlugins: the same packages, imported by literal name so webpack bundles them).
 //
 // A reduced JupyterLab: what a notebook, the file browser, the menus, the status bar, the left
-// sidebar and dialogs need. Document search, the table of contents and the metadata form are
-// left out, so notebook-extension's plugins for them are skipped (SKIPPED_PLUGIN), as is its
-// language server plugin (no LSP server extension on Debian's jupyter_server 1.23).
+// sidebar and dialogs need, in the light or the dark theme. Document search, the table of
+// contents and the metadata form are left out, so notebook-extension's plugins for them are
+// skipped (SKIPPED_PLUGIN), as is its language server plugin (no LSP server extension on
+// Debian's jupyter_server 1.23).
 
 export const CORE_EXTENSIONS = [
   '@jupyterlab/application-extension',
@@ -22,6 +23,7 @@ export const CORE_EXTENSIONS = [
   '@jupyterlab/running-extension',
   '@jupyterlab/shortcuts-extension',
   '@jupyterlab/statusbar-extension',
+  '@jupyterlab/theme-dark-extension',
   '@jupyterlab/theme-light-extension',
   '@jupyterlab/translation-extension',
   '@jupyterlab/ui-components-extension',
@@ -53,6 +55,7 @@ export async function loadCorePlugins() {
     import('@jupyterlab/running-extension'),
     import('@jupyterlab/shortcuts-extension'),
     import('@jupyterlab/statusbar-extension'),
+    import('@jupyterlab/theme-dark-extension'),
     import('@jupyterlab/theme-light-extension'),
     import('@jupyterlab/translation-extension'),
     import('@jupyterlab/ui-components-extension'),

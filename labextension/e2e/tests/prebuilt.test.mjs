@@ -24,6 +24,22 @@ const BERTH_PLUGINS = [
   'berth-labextension:status',
   'berth-labextension:runs',
 ];
+/**
+ * The colours the extension's stylesheet (style/base.css) gives its picker and runs panel, each
+ * from a JupyterLab theme variable: [element, CSS property, variable]. The runs panel's own
+ * background is not among them: in the left sidebar JupyterLab's `#jp-left-stack > .lm-Widget`
+ * rule sets it.
+ */
+const THEMED = [
+  ['.jp-NotebookPanel-toolbar .berth-ExecutionPicker-codeEnv', 'color', '--jp-ui-font-color0'],
+  ['.jp-NotebookPanel-toolbar .berth-ExecutionPicker-codeEnv', 'background-color', '--jp-input-background'],
+  ['.jp-NotebookPanel-toolbar .berth-ExecutionPicker-codeEnv', 'border-top-color', '--jp-border-color1'],
+  ['.jp-NotebookPanel-toolbar .berth-ExecutionPicker-label', 'color', '--jp-ui-font-color2'],
+  ['#berth-runs', 'color', '--jp-ui-font-color1'],
+  ['#berth-runs .berth-RunsPanel-header', 'border-bottom-color', '--jp-border-color2'],
+  ['#berth-runs .berth-RunsPanel-header .berth-Button', 'background-color', '--jp-layout-color2'],
+  ['#berth-runs .berth-RunsPanel-empty', 'color', '--jp-ui-font-color2'],
+];
 /** What build-labextension wrote: the remoteEntry file the server must announce. */
 const BUILT = JSON.parse(readFileSync(join(PREBUILT_EXTENSION, 'package.json'), 'utf8')).jupyterlab._build;
 
@@ -35,6 +51,50 @@ let page;
 
 function step(label, fn) {
   return withFailureShot(browser, label, fn);
+}
+
+/**
+ * The current theme (body's data-jp-theme-name and -light) and, for each THEMED entry, the
+ * element's computed colour beside the colour its variable resolves to in that theme (read
+ * from a probe element given the variable, so both are in the browser's rgb() form).
+ */
+function readTheme() {
+  return page.evaluate((themed) => {
+    const probe = document.body.appendChild(document.createElement('div'));
+    const colours = themed.map(([selector, property, variable]) => {
+      const element = document.querySelector(selector);
+      probe.style.setProperty(property, `var(${variable})`);
+      return {
+        selector,
+        property,
+        variable,
+        actual: element ? getComputedStyle(element).getPropertyValue(property) : `no element ${selector}`,
+        expected: getComputedStyle(probe).getPropertyValue(property),
+      };
+    });
+    probe.remove();
+    return { name: document.body.dataset.jpThemeName, light: document.body.dataset.jpThemeLight, colours };
+  }, THEMED);
+}
+
+/** Runs apputils:change-theme and waits until `theme` is applied and its splash screen is gone. */
+async function changeTheme(theme, light) {
+  await page.evaluate((name) => window.jupyterapp.commands.execute('apputils:change-theme', { theme: name }), theme);
+  await page.waitForFunction(
+    ([name, isLight]) =>
+      document.body.dataset.jpThemeName === name &&
+      document.body.dataset.jpThemeLight === String(isLight) &&
+      !document.getElementById('jupyterlab-splash'),
+    [theme, light],
+    { timeout: 30_000 },
+  );
+}
+
+/** Each THEMED colour is its variable's value in the current theme. */
+function assertThemed(reading) {
+  for (const { selector, property, variable, actual, expected } of reading.colours) {
+    assert.equal(actual, expected, `${selector} ${property} should be var(${variable}) in ${reading.name}`);
+  }
 }
 
 describe('the prebuilt extension, as shipped, in a federated JupyterLab', { timeout: 300_000 }, () => {
@@ -131,6 +191,27 @@ describe('the prebuilt extension, as shipped, in a federated JupyterLab', { time
       await panel.waitFor({ state: 'visible' });
       await panel.locator('.berth-RunsPanel-empty', { hasText: 'No runs yet' }).waitFor();
       await browser.shot('runs-panel');
+    });
+  });
+
+  it('follows JupyterLab Dark and back to JupyterLab Light: picker and runs panel take the theme variables', async () => {
+    await step('dark-theme', async () => {
+      await page.locator('#berth-runs .berth-RunsPanel-empty').waitFor({ state: 'visible' });
+      const light = await readTheme();
+      assert.equal(light.name, 'JupyterLab Light');
+      assert.equal(light.light, 'true');
+      assertThemed(light);
+
+      await changeTheme('JupyterLab Dark', false);
+      const dark = await readTheme();
+      assertThemed(dark);
+      for (const [index, { selector, property, actual }] of dark.colours.entries()) {
+        assert.notEqual(actual, light.colours[index].actual, `${selector} ${property} is the same in light and dark`);
+      }
+      await browser.shot('dark-theme');
+
+      await changeTheme('JupyterLab Light', true);
+      assert.deepEqual(await readTheme(), light);
     });
   });
 });
