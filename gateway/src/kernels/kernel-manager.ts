@@ -440,45 +440,36 @@ export class KernelManager {
     const logTail = (await provisioned.logTail(STDERR_TAIL_BYTES).catch(() => '')) || undefined;
     if (!restartable) {
       // Restarting would end the same way (e.g. the memory limit): stay dead and say why.
-      kernel.client?.close();
-      kernel.client = undefined;
-      await provisioned.cleanup({ keepForRestart: false });
-      kernel.provisioned = undefined;
-      kernel.reason = `Kernel died: it ${reason}. It was not restarted automatically; restart it by hand (its variables are lost) or shut it down.`;
-      await kernel.broadcastStatus('dead');
-      this.events.emit({
-        kernelId: kernel.id,
-        owner: kernel.owner,
-        name: kernel.name,
-        type: 'dead',
-        message: kernel.reason,
-        ...(logTail ? { logTail } : {}),
-      });
-      this.startQueue.wake(kernel.placement.execConfig.id); // a dead kernel holds no quota
-      return;
+      const why = `Kernel died: it ${reason}. It was not restarted automatically; restart it by hand (its variables are lost) or shut it down.`;
+      return this.stayDead(kernel, provisioned, why, logTail);
     }
     if (!this.restartBudget.tryConsume(kernel.id)) {
-      kernel.client?.close();
-      kernel.client = undefined;
-      await provisioned.cleanup({ keepForRestart: false });
-      kernel.provisioned = undefined;
-      kernel.reason = `Kernel died (${reason}) and was not restarted: it reached ${this.restartBudget.describe()}. Restart it by hand or shut it down.`;
-      await kernel.broadcastStatus('dead');
-      this.events.emit({
-        kernelId: kernel.id,
-        owner: kernel.owner,
-        name: kernel.name,
-        type: 'dead',
-        message: kernel.reason,
-        ...(logTail ? { logTail } : {}),
-      });
-      this.startQueue.wake(kernel.placement.execConfig.id); // a dead kernel holds no quota
-      return;
+      const why = `Kernel died (${reason}) and was not restarted: it reached ${this.restartBudget.describe()}. Restart it by hand or shut it down.`;
+      return this.stayDead(kernel, provisioned, why, logTail);
     }
     this.deps.metrics.restarts.labels({ kind: 'automatic', ...kernelLabels(kernel) }).inc();
     await this.relaunch(kernel, `automatic restart after: ${reason}`, logTail).catch((error) =>
       this.log.error({ kernelId: kernel.id, err: describeError(error) }, 'automatic restart failed'),
     );
+  }
+
+  /** A kernel that died and is not restarted: its process cleaned up, clients told why, its quota given back. */
+  private async stayDead(kernel: ManagedKernel, provisioned: ProvisionedKernel, why: string, logTail: string | undefined): Promise<void> {
+    kernel.client?.close();
+    kernel.client = undefined;
+    await provisioned.cleanup({ keepForRestart: false });
+    kernel.provisioned = undefined;
+    kernel.reason = why;
+    await kernel.broadcastStatus('dead');
+    this.events.emit({
+      kernelId: kernel.id,
+      owner: kernel.owner,
+      name: kernel.name,
+      type: 'dead',
+      message: why,
+      ...(logTail ? { logTail } : {}),
+    });
+    this.startQueue.wake(kernel.placement.execConfig.id); // a dead kernel holds no quota
   }
 
   /** Stops the current process (if any) keeping its ports and key, then launches again. */

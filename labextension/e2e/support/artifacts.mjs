@@ -21,3 +21,14 @@ export async function withFailureShot(browser, label, fn) {
     throw error;
   }
 }
+
+/**
+ * Stops a test file's Lab server and Berth (either may not have started) and keeps their logs as
+ * <file>-jupyterlab-server.log and <file>-berth.log, each ending with how it stopped.
+ */
+export async function stopServers(file, lab, berth) {
+  if (lab) lab.lines.push(`[test] stopped: ${await lab.stop()}`);
+  if (berth) berth.lines.push(`[test] stopped: ${await berth.stop()}`);
+  saveLog(`${file}-jupyterlab-server`, lab?.lines);
+  saveLog(`${file}-berth`, berth?.lines);
+}

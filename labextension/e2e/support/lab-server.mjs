@@ -135,3 +135,16 @@ export async function startLabServer({ frontEnd, port, notebooks = {}, gateway, 
   }
   return { url, origin, token, rootDir, api, stop, lines: started.lines, pid: started.child.pid };
 }
+
+/**
+ * Saves the extension's settings (Berth's URL and token, and `extra`) as the Settings Editor
+ * does; the server validates them against the schema it found for `extensionName`.
+ */
+export async function saveBerthSettings(lab, extensionName, berth, extra = {}) {
+  const response = await lab.api(`lab/api/settings/${extensionName}:settings`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ raw: JSON.stringify({ gatewayUrl: berth.url, token: berth.token, ...extra }) }),
+  });
+  return { status: response.status, text: await response.text() };
+}

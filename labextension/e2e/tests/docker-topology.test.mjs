@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { saveLog, withFailureShot } from '../support/artifacts.mjs';
+import { stopServers, withFailureShot } from '../support/artifacts.mjs';
 import {
   buildBaseImage,
   buildCodeEnvImage,
@@ -20,8 +20,8 @@ import {
 } from '../support/berth.mjs';
 import { openBrowser, openLab, pluginState, waitForKernel } from '../support/browser.mjs';
 import { BASE_IMAGE, CODE_ENV, CONFIG, LARGE, SMALL, SMALL_MEMORY_BYTES, pairName, testNotebook } from '../support/fixtures.mjs';
-import { freePort, startLabServer } from '../support/lab-server.mjs';
-import { FRONT_ENDS } from '../support/paths.mjs';
+import { freePort, saveBerthSettings, startLabServer } from '../support/lab-server.mjs';
+import { EXTENSION_NAME, FRONT_ENDS } from '../support/paths.mjs';
 
 const NOTEBOOK = 'berth-e2e.ipynb';
 const SMALL_PAIR = pairName(CODE_ENV, SMALL);
@@ -80,12 +80,8 @@ describe(
           gateway: { url: berth.url, token: berth.token },
         });
         // The extension's settings, saved as the Settings Editor saves them (validated by the server against schema/settings.json).
-        const saved = await lab.api('lab/api/settings/berth-labextension:settings', {
-          method: 'PUT',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ raw: JSON.stringify({ gatewayUrl: berth.url, token: berth.token, refreshSeconds: 1 }) }),
-        });
-        assert.equal(saved.status, 204, `saving the Berth settings: ${saved.status} ${await saved.text()}`);
+        const saved = await saveBerthSettings(lab, EXTENSION_NAME, berth, { refreshSeconds: 1 });
+        assert.equal(saved.status, 204, `saving the Berth settings: ${saved.status} ${saved.text}`);
 
         browser = await openBrowser('docker');
         page = browser.page;
@@ -97,11 +93,7 @@ describe(
     after(
       async () => {
         await browser?.close();
-        // How each stopped ('exited', or 'killed' after the grace period) ends its log.
-        if (lab) lab.lines.push(`[test] stopped: ${await lab.stop()}`);
-        if (berth) berth.lines.push(`[test] stopped: ${await berth.stop()}`);
-        saveLog('docker-jupyterlab-server', lab?.lines);
-        saveLog('docker-berth', berth?.lines);
+        await stopServers('docker', lab, berth);
         // Berth removes its containers when it stops; this catches any it could not.
         await removeCodeEnvContainers(CODE_ENV);
         if (configDir) rmSync(configDir, { recursive: true, force: true });

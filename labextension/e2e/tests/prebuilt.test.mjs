@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { saveLog, withFailureShot } from '../support/artifacts.mjs';
+import { stopServers, withFailureShot } from '../support/artifacts.mjs';
 import { startBerth, writeConfigDir } from '../support/berth.mjs';
 import { openBrowser, openLab, pluginState, waitForKernel } from '../support/browser.mjs';
 import { CODE_ENV, CONFIG, LARGE, SMALL, testNotebook } from '../support/fixtures.mjs';
-import { freePort, startLabServer } from '../support/lab-server.mjs';
+import { freePort, saveBerthSettings, startLabServer } from '../support/lab-server.mjs';
 import { EXTENSION_NAME, FRONT_ENDS, PREBUILT_EXTENSION } from '../support/paths.mjs';
 
 const NOTEBOOK = 'prebuilt.ipynb';
@@ -111,12 +111,8 @@ describe('the prebuilt extension, as shipped, in a federated JupyterLab', { time
         prebuilt: { [EXTENSION_NAME]: PREBUILT_EXTENSION },
       });
       // Accepted only if the server found the prebuilt extension's settings schema in its folder.
-      const saved = await lab.api(`lab/api/settings/${EXTENSION_NAME}:settings`, {
-        method: 'PUT',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ raw: JSON.stringify({ gatewayUrl: berth.url, token: berth.token }) }),
-      });
-      assert.equal(saved.status, 204, `saving the Berth settings: ${saved.status} ${await saved.text()}`);
+      const saved = await saveBerthSettings(lab, EXTENSION_NAME, berth);
+      assert.equal(saved.status, 204, `saving the Berth settings: ${saved.status} ${saved.text}`);
       browser = await openBrowser('prebuilt');
       page = browser.page;
       await openLab(page, lab, `lab/tree/${NOTEBOOK}`);
@@ -127,11 +123,7 @@ describe('the prebuilt extension, as shipped, in a federated JupyterLab', { time
   after(
     async () => {
       await browser?.close();
-      // How each stopped ('exited', or 'killed' after the grace period) ends its log.
-      if (lab) lab.lines.push(`[test] stopped: ${await lab.stop()}`);
-      if (berth) berth.lines.push(`[test] stopped: ${await berth.stop()}`);
-      saveLog('prebuilt-jupyterlab-server', lab?.lines);
-      saveLog('prebuilt-berth', berth?.lines);
+      await stopServers('prebuilt', lab, berth);
       if (configDir) rmSync(configDir, { recursive: true, force: true });
     },
     { timeout: 120_000 },
