@@ -4,12 +4,10 @@
 // extension was built to take from its host: build/core-meta/package.json, the file
 // scripts/gen-core-meta.mjs writes for build-labextension --core-path.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CORE_EXTENSIONS } from '../shared/core-extensions.mjs';
+import { frontEndConfigs } from '../shared/front-end-config.mjs';
 
-const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const PACKAGE = resolve(HERE, '..', '..');
 export const OUTPUT = join(HERE, 'build');
@@ -27,39 +25,20 @@ export function sharedPackages() {
 }
 
 export function federatedConfigs() {
-  const webpack = require('webpack');
-  const { Build } = require('@jupyterlab/builder');
-  const base = require('@jupyterlab/builder/lib/webpack.config.base');
-  // The core's schemas, style.js and themes; the prebuilt extension brings its own (the server
+  // Only the core's schemas, style.js and themes: the prebuilt extension brings its own (the server
   // finds its schemas in its labextensions folder).
-  const themes = Build.ensureAssets({ packageNames: CORE_EXTENSIONS, output: OUTPUT });
-  const main = {
-    ...base,
-    mode: 'development',
-    devtool: false,
-    bail: true,
+  return frontEndConfigs({
     context: HERE,
-    entry: { bundle: join(HERE, 'bootstrap.js') },
-    output: {
-      ...base.output,
-      path: OUTPUT,
-      filename: '[name].js',
-      chunkFilename: '[name].[contenthash].js',
-      clean: false,
-    },
-    resolve: base.resolve,
-    plugins: [
-      ...base.plugins,
-      new webpack.DefinePlugin({ 'process.env.NODE_ENV': JSON.stringify('development') }),
-      new webpack.container.ModuleFederationPlugin({
-        name: 'CORE_FEDERATION',
-        library: { type: 'var', name: ['_JUPYTERLAB', 'CORE_LIBRARY_FEDERATION'] },
-        shared: sharedPackages(),
-      }),
-    ],
-    performance: { hints: false },
-    infrastructureLogging: { level: 'warn' },
-    stats: 'errors-warnings',
-  };
-  return [main, ...themes];
+    entry: 'bootstrap.js',
+    output: OUTPUT,
+    customize: (_base, webpack) => ({
+      plugins: [
+        new webpack.container.ModuleFederationPlugin({
+          name: 'CORE_FEDERATION',
+          library: { type: 'var', name: ['_JUPYTERLAB', 'CORE_LIBRARY_FEDERATION'] },
+          shared: sharedPackages(),
+        }),
+      ],
+    }),
+  });
 }
